@@ -1,0 +1,62 @@
+//! The error body every failed `/v1` call answers with.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable, machine-readable error code. Clients branch on it; the message is for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not valid JSON or does not match the expected shape.
+    MalformedRequest,
+    /// A field has a value the server refuses (the message says which).
+    InvalidInput,
+    /// The body is larger than the server accepts.
+    PayloadTooLarge,
+    /// No session, or the session expired or was revoked.
+    Unauthorized,
+    /// The session is valid but may not do this.
+    Forbidden,
+    /// No such route or object (also answered for objects of other tenants).
+    NotFound,
+    /// The request conflicts with the current state.
+    Conflict,
+    /// Too many requests; retry after the `Retry-After` header.
+    RateLimited,
+    /// The server is overloaded; retry after the `Retry-After` header.
+    Overloaded,
+    /// The one-time code is wrong, expired or used up.
+    InvalidCode,
+    /// Something failed on the server; nothing about it is disclosed.
+    Internal,
+}
+
+/// `{"error": {"code": "...", "message": "..."}}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// Code and human message of an error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// Human-readable message, safe to show.
+    pub message: String,
+}
+
+impl ErrorBody {
+    /// Builds a body.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+            },
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The `/v1` wire protocol shared by the server and the app: one definition of every request and
+//! response, so the two sides can never disagree. Types are named `…Request` / `…Response`.
+//!
+//! See `docs/PROTOCOL.md` for the routes; the server also serves the generated OpenAPI document at
+//! `/openapi.json`.
+
+pub mod auth;
+pub mod error;
+pub mod property;
+pub mod readings;
+
+pub use error::{ErrorBody, ErrorCode};

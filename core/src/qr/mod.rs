@@ -1,0 +1,1 @@
+//! Signed QR payloads (building stickers, account codes, vouchers) and camera-frame decoding.
