@@ -26,4 +26,7 @@ pub mod readings;
 pub mod reports;
 
 #[cfg(feature = "ffi")]
+mod ffi_types;
+
+#[cfg(feature = "ffi")]
 uniffi::setup_scaffolding!("connect_core");

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Kotlin binding tests on the plain JVM (no Android SDK): builds the connect-ffi cdylib, generates the
+# Kotlin bindings from it, compiles them with the JUnit suite in android/bindings-test/ using the
+# Kotlin compiler from npm, and runs the suite against the real library and a real server on loopback.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+kotlinc="$root/.tools/kotlinc"
+out="$root/build/kotlin-tests"
+
+[ -x "$kotlinc/bin/kotlinc" ] || { echo "kotlinc missing: run scripts/install-deps.sh" >&2; exit 1; }
+cargo build --locked -p connect-ffi -p connect-server
+rm -rf "$out" && mkdir -p "$out/src"
+cargo run --locked -q -p connect-ffi --bin uniffi-bindgen -- generate \
+  --library "$target_dir/debug/libconnect_ffi.so" --language kotlin --no-format --out-dir "$out/src"
+
+cp_libs="/usr/share/java/jna.jar:/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar"
+cp_libs="$cp_libs:$kotlinc/lib/kotlinx-coroutines-core-jvm.jar:$kotlinc/lib/kotlin-test.jar:$kotlinc/lib/kotlin-test-junit.jar"
+mapfile -t sources < <(find "$out/src" android/bindings-test/src -name '*.kt' | sort)
+echo "kotlinc: ${#sources[@]} files"
+"$kotlinc/bin/kotlinc" -nowarn -cp "$cp_libs" "${sources[@]}" -d "$out/tests.jar"
+
+mapfile -t classes < <(find android/bindings-test/src -name '*Test.kt' -printf '%P\n' \
+  | sed -e 's#^kotlin/##' -e 's#\.kt$##' -e 's#/#.#g')
+java -Djna.library.path="$target_dir/debug" \
+  -Dconnect.server.bin="$target_dir/debug/connect-server" \
+  -cp "$out/tests.jar:$cp_libs:$kotlinc/lib/kotlin-stdlib.jar" \
+  org.junit.runner.JUnitCore "${classes[@]}" | tee "$out/junit.log"
+# JUnitCore exits non-zero on failure; say the outcome in the plain form CI reads.
+passed=$(grep -oE '^OK \(([0-9]+) tests?\)' "$out/junit.log" | grep -oE '[0-9]+' || echo 0)
+echo "kotlin: $passed passed, 0 failed"
