@@ -176,8 +176,7 @@ async fn create_meter(
 ) -> Result<(StatusCode, Json<Meter>), ApiError> {
     session.require(Role::Admin)?;
     non_empty("serial", &req.serial)?;
-    if req.fraction_digits > 3 || !(1..=9).contains(&req.integer_digits) || req.tariffs.is_empty()
-    {
+    if req.fraction_digits > 3 || !(1..=9).contains(&req.integer_digits) || req.tariffs.is_empty() {
         return Err(ApiError::InvalidInput(
             "digits must be 1–9 before and 0–3 after the point, with at least one tariff".into(),
         ));
@@ -203,7 +202,10 @@ async fn create_meter(
     Ok((StatusCode::CREATED, Json(meter)))
 }
 
-async fn user_for(state: &AppState, phone: &PhoneNumber) -> Result<connect_core::ids::UserId, ApiError> {
+async fn user_for(
+    state: &AppState,
+    phone: &PhoneNumber,
+) -> Result<connect_core::ids::UserId, ApiError> {
     let sealed = state
         .keys
         .encrypt_phone(phone.as_str())

@@ -14,7 +14,11 @@ pub struct Config {
     pub addr: SocketAddr,
 
     /// Database URL: `sqlite://<path>` (embedded) or `postgres://user@host/db`.
-    #[arg(long, env = "CONNECT_DATABASE", default_value = "sqlite://./data/connect.db")]
+    #[arg(
+        long,
+        env = "CONNECT_DATABASE",
+        default_value = "sqlite://./data/connect.db"
+    )]
     pub database: String,
 
     /// Server secret (at least 32 characters) from which the keys for OTP hashes, the phone-number
@@ -130,7 +134,9 @@ mod tests {
         );
         assert_eq!(
             DatabaseUrl::parse("postgres://postgres@127.0.0.1/test").ok(),
-            Some(DatabaseUrl::Postgres("postgres://postgres@127.0.0.1/test".into()))
+            Some(DatabaseUrl::Postgres(
+                "postgres://postgres@127.0.0.1/test".into()
+            ))
         );
     }
 }

@@ -167,8 +167,14 @@ mod tests {
         let c = k.new_code().expect("code");
         assert_eq!(c.len(), 6);
         assert!(c.chars().all(|d| d.is_ascii_digit()));
-        assert_ne!(k.code_hash("+79001", "123456"), k.code_hash("+79002", "123456"));
+        assert_ne!(
+            k.code_hash("+79001", "123456"),
+            k.code_hash("+79002", "123456")
+        );
         let other = Keys::new("ffffffffffffffffffffffffffffffff");
-        assert_ne!(k.code_hash("+79001", "123456"), other.code_hash("+79001", "123456"));
+        assert_ne!(
+            k.code_hash("+79001", "123456"),
+            other.code_hash("+79001", "123456")
+        );
     }
 }

@@ -139,7 +139,11 @@ async fn seed_people(store: &dyn Store, keys: &Keys, home: &Building) -> Result<
     for (kind, serial, tariffs) in [
         (UtilityKind::ColdWater, "CW-0001", vec![Tariff::Single]),
         (UtilityKind::HotWater, "HW-0001", vec![Tariff::Single]),
-        (UtilityKind::Electricity, "EL-0001", vec![Tariff::Day, Tariff::Night]),
+        (
+            UtilityKind::Electricity,
+            "EL-0001",
+            vec![Tariff::Day, Tariff::Night],
+        ),
     ] {
         store
             .insert_meter(Meter {
@@ -148,8 +152,16 @@ async fn seed_people(store: &dyn Store, keys: &Keys, home: &Building) -> Result<
                 account_id: account.id,
                 kind,
                 serial: serial.into(),
-                integer_digits: if kind == UtilityKind::Electricity { 6 } else { 5 },
-                fraction_digits: if kind == UtilityKind::Electricity { 1 } else { 3 },
+                integer_digits: if kind == UtilityKind::Electricity {
+                    6
+                } else {
+                    5
+                },
+                fraction_digits: if kind == UtilityKind::Electricity {
+                    1
+                } else {
+                    3
+                },
                 tariffs,
                 installed_on: installed,
                 next_verification_on: NaiveDate::from_ymd_opt(2028, 3, 1),
@@ -160,8 +172,16 @@ async fn seed_people(store: &dyn Store, keys: &Keys, home: &Building) -> Result<
     let resident = user(store, keys, RESIDENT_PHONE).await?;
     store.link_resident(resident, apartment.id).await?;
     let grants = [
-        (STAFF_PHONE, Role::CompanyStaff, home.company_id.as_ref().map(|c| c.0.clone())),
-        (CASHIER_PHONE, Role::PartnerCashier, Some("demo-partner".to_owned())),
+        (
+            STAFF_PHONE,
+            Role::CompanyStaff,
+            home.company_id.as_ref().map(|c| c.0.clone()),
+        ),
+        (
+            CASHIER_PHONE,
+            Role::PartnerCashier,
+            Some("demo-partner".to_owned()),
+        ),
         (AUTHORITY_PHONE, Role::Authority, Some(REGION.to_owned())),
     ];
     for (phone, role, scope) in grants {
@@ -174,8 +194,8 @@ async fn seed_people(store: &dyn Store, keys: &Keys, home: &Building) -> Result<
 fn load_real(dir: &Path) -> Result<(Vec<ManagingCompany>, Vec<Building>), DemoError> {
     let csv_path = dir.join("managing_companies.csv");
     let mut companies = Vec::new();
-    let mut reader =
-        csv::Reader::from_path(&csv_path).map_err(|e| DemoError::Read(csv_path.clone(), e.to_string()))?;
+    let mut reader = csv::Reader::from_path(&csv_path)
+        .map_err(|e| DemoError::Read(csv_path.clone(), e.to_string()))?;
     for rec in reader.records() {
         let rec = rec.map_err(|e| DemoError::Read(csv_path.clone(), e.to_string()))?;
         let (Some(id), Some(name)) = (rec.get(0), rec.get(1)) else {
@@ -190,12 +210,13 @@ fn load_real(dir: &Path) -> Result<(Vec<ManagingCompany>, Vec<Building>), DemoEr
             region_id: RegionId(REGION.into()),
         });
     }
-    let known: std::collections::HashSet<&str> = companies.iter().map(|c| c.id.0.as_str()).collect();
+    let known: std::collections::HashSet<&str> =
+        companies.iter().map(|c| c.id.0.as_str()).collect();
     let geo_path = dir.join("buildings.geojson");
     let text = std::fs::read_to_string(&geo_path)
         .map_err(|e| DemoError::Read(geo_path.clone(), e.to_string()))?;
-    let doc: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| DemoError::Read(geo_path.clone(), e.to_string()))?;
+    let doc: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| DemoError::Read(geo_path.clone(), e.to_string()))?;
     let mut buildings = Vec::new();
     let features = doc["features"].as_array().cloned().unwrap_or_default();
     for f in features {
@@ -262,11 +283,22 @@ fn generate() -> (Vec<ManagingCompany>, Vec<Building>) {
             region_id: RegionId(REGION.into()),
         })
         .collect();
-    let streets = ["Lenina", "Mira", "Sovetskiy pr.", "Pobedy", "Gertsena", "Chernyshevskogo"];
+    let streets = [
+        "Lenina",
+        "Mira",
+        "Sovetskiy pr.",
+        "Pobedy",
+        "Gertsena",
+        "Chernyshevskogo",
+    ];
     let buildings = (0..300usize)
         .map(|i| Building {
             id: BuildingId(format!("GEN-{:06}", i + 1)),
-            address: format!("Vologda, {} {}", streets[i % streets.len()], i / streets.len() + 1),
+            address: format!(
+                "Vologda, {} {}",
+                streets[i % streets.len()],
+                i / streets.len() + 1
+            ),
             company_id: Some(companies[i % companies.len()].id.clone()),
             region_id: RegionId(REGION.into()),
             lat: 59.20 + (i / 20) as f64 * 0.002,

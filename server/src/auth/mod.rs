@@ -10,7 +10,12 @@ pub mod otp;
 pub mod session;
 pub mod sms;
 
-use axum::{Router, extract::State, http::StatusCode, routing::{get, post}};
+use axum::{
+    Router,
+    extract::State,
+    http::StatusCode,
+    routing::{get, post},
+};
 use chrono::Utc;
 use connect_core::{
     api::{
@@ -60,7 +65,9 @@ async fn send_code(
     Json(req): Json<SendCodeRequest>,
 ) -> Result<Json<SendCodeResponse>, ApiError> {
     let phone = parse_phone(&req.phone)?;
-    Ok(Json(otp::send_code(&state, &phone, &ip.0, Utc::now()).await?))
+    Ok(Json(
+        otp::send_code(&state, &phone, &ip.0, Utc::now()).await?,
+    ))
 }
 
 /// Exchange the code for a session.
@@ -74,7 +81,9 @@ async fn verify(
     Json(req): Json<VerifyCodeRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let phone = parse_phone(&req.phone)?;
-    Ok(Json(otp::verify(&state, &phone, &req.code, Utc::now()).await?))
+    Ok(Json(
+        otp::verify(&state, &phone, &req.code, Utc::now()).await?,
+    ))
 }
 
 /// Revoke the calling session.

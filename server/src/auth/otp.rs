@@ -56,7 +56,9 @@ pub async fn send_code(
         IssueOutcome::NumberThrottled => return Err(ApiError::RateLimited(resend)),
         IssueOutcome::IpLimited => {
             let left = (ip_window_ms + window_ms - now_ms).div_euclid(1000);
-            return Err(ApiError::RateLimited(u32::try_from(left).unwrap_or(1).max(1)));
+            return Err(ApiError::RateLimited(
+                u32::try_from(left).unwrap_or(1).max(1),
+            ));
         }
     }
     let text = format!("CommunityConnect code: {code}. Valid 5 minutes. Do not share it.");

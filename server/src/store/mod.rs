@@ -210,9 +210,9 @@ pub async fn open(
             Ok(std::sync::Arc::new(sqlite::SqliteStore::open(path)?))
         }
         #[cfg(feature = "postgres")]
-        crate::config::DatabaseUrl::Postgres(u) => {
-            Ok(std::sync::Arc::new(postgres::PgStore::connect(u, None).await?))
-        }
+        crate::config::DatabaseUrl::Postgres(u) => Ok(std::sync::Arc::new(
+            postgres::PgStore::connect(u, None).await?,
+        )),
         #[cfg(not(feature = "postgres"))]
         crate::config::DatabaseUrl::Postgres(_) => Err(StoreError::Open(
             "this build has no PostgreSQL support (feature `postgres`)".into(),

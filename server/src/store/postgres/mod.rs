@@ -48,8 +48,9 @@ impl PgStore {
     /// Connects, optionally pinning every pooled connection to `schema` (tests use a fresh
     /// schema each), and applies pending migrations.
     pub async fn connect(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
-        let mut cfg: tokio_postgres::Config =
-            url.parse().map_err(|e: tokio_postgres::Error| StoreError::Open(e.to_string()))?;
+        let mut cfg: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| StoreError::Open(e.to_string()))?;
         if let Some(schema) = schema {
             cfg.options(format!("-csearch_path={schema}"));
         }
@@ -80,7 +81,8 @@ impl PgStore {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         // Replicas starting together must not apply the same migration twice.
-        tx.execute("SELECT pg_advisory_xact_lock(727001)", &[]).await?;
+        tx.execute("SELECT pg_advisory_xact_lock(727001)", &[])
+            .await?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                 version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)",
@@ -88,7 +90,10 @@ impl PgStore {
         .await?;
         for (version, name, sql) in MIGRATIONS {
             let done = tx
-                .query_opt("SELECT 1 FROM schema_migrations WHERE version = $1", &[version])
+                .query_opt(
+                    "SELECT 1 FROM schema_migrations WHERE version = $1",
+                    &[version],
+                )
                 .await?
                 .is_some();
             if !done {
@@ -157,8 +162,7 @@ fn meter_row(r: &Row) -> Result<Meter, StoreError> {
         id: MeterId(r.get(0)),
         apartment_id: ApartmentId(r.get(1)),
         account_id: AccountId(r.get(2)),
-        kind: UtilityKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt("meter kind".into()))?,
+        kind: UtilityKind::parse(&kind).ok_or_else(|| StoreError::Corrupt("meter kind".into()))?,
         serial: r.get(4),
         integer_digits: digits(5),
         fraction_digits: digits(6),
@@ -291,9 +295,12 @@ impl AuthStore for PgStore {
             .await?;
             id
         } else {
-            tx.query_one("SELECT id FROM users WHERE phone_index = $1", &[&phone_index])
-                .await?
-                .get(0)
+            tx.query_one(
+                "SELECT id FROM users WHERE phone_index = $1",
+                &[&phone_index],
+            )
+            .await?
+            .get(0)
         };
         tx.commit().await?;
         Ok(UserId(user))
@@ -301,9 +308,12 @@ impl AuthStore for PgStore {
 
     async fn find_user(&self, phone_index: Vec<u8>) -> Result<Option<UserId>, StoreError> {
         let c = self.client().await?;
-        Ok(c.query_opt("SELECT id FROM users WHERE phone_index = $1", &[&phone_index])
-            .await?
-            .map(|r| UserId(r.get(0))))
+        Ok(c.query_opt(
+            "SELECT id FROM users WHERE phone_index = $1",
+            &[&phone_index],
+        )
+        .await?
+        .map(|r| UserId(r.get(0))))
     }
 
     async fn grant(&self, user: UserId, grant: Grant) -> Result<(), StoreError> {
@@ -366,9 +376,11 @@ impl AuthStore for PgStore {
 
     async fn revoke_session(&self, token_hash: Vec<u8>) -> Result<bool, StoreError> {
         let c = self.client().await?;
-        Ok(c.execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
-            .await?
-            > 0)
+        Ok(
+            c.execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
+                .await?
+                > 0,
+        )
     }
 }
 
@@ -381,7 +393,14 @@ impl PropertyStore for PgStore {
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, tax_id = excluded.tax_id,
                 phone = excluded.phone, email = excluded.email, region_id = excluded.region_id",
-            &[&x.id.0, &x.name, &x.tax_id, &x.phone, &x.email, &x.region_id.0],
+            &[
+                &x.id.0,
+                &x.name,
+                &x.tax_id,
+                &x.phone,
+                &x.email,
+                &x.region_id.0,
+            ],
         )
         .await
         .map_err(classify)?;
@@ -415,7 +434,14 @@ impl PropertyStore for PgStore {
             let company = b.company_id.as_ref().map(|c| c.0.as_str());
             tx.execute(
                 &stmt,
-                &[&b.id.0, &b.address, &company, &b.region_id.0, &b.lat, &b.lon],
+                &[
+                    &b.id.0,
+                    &b.address,
+                    &company,
+                    &b.region_id.0,
+                    &b.lat,
+                    &b.lon,
+                ],
             )
             .await
             .map_err(classify)?;
@@ -437,7 +463,10 @@ impl PropertyStore for PgStore {
 
     async fn count_buildings(&self) -> Result<u64, StoreError> {
         let c = self.client().await?;
-        let n: i64 = c.query_one("SELECT count(*) FROM buildings", &[]).await?.get(0);
+        let n: i64 = c
+            .query_one("SELECT count(*) FROM buildings", &[])
+            .await?
+            .get(0);
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -471,7 +500,13 @@ impl PropertyStore for PgStore {
         c.execute(
             "INSERT INTO accounts (id, apartment_id, provider_id, number, holder_name)
              VALUES ($1, $2, $3, $4, $5)",
-            &[&a.id.0, &a.apartment_id.0, &a.provider_id.0, &a.number, &a.holder_name],
+            &[
+                &a.id.0,
+                &a.apartment_id.0,
+                &a.provider_id.0,
+                &a.number,
+                &a.holder_name,
+            ],
         )
         .await
         .map_err(classify)?;

@@ -159,7 +159,8 @@ fn classify(e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
         match f.extended_code {
             rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return StoreError::MissingReference,
-            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
                 return StoreError::Duplicate;
             }
             _ => {}
@@ -359,7 +360,10 @@ impl AuthStore for SqliteStore {
                 return Ok(CodeCheck::Missing);
             };
             let delete = |tx: &Transaction<'_>| {
-                tx.execute("DELETE FROM otp_codes WHERE phone_index = ?1", [&phone_index])
+                tx.execute(
+                    "DELETE FROM otp_codes WHERE phone_index = ?1",
+                    [&phone_index],
+                )
             };
             if now_ms >= expires || attempts >= i64::from(max_attempts) {
                 delete(tx)?;
@@ -510,9 +514,8 @@ impl AuthStore for SqliteStore {
 }
 
 fn grants_of(conn: &Connection, user: UserId) -> Result<Vec<Grant>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT role, scope FROM user_roles WHERE user_id = ?1 ORDER BY role, scope",
-    )?;
+    let mut stmt =
+        conn.prepare("SELECT role, scope FROM user_roles WHERE user_id = ?1 ORDER BY role, scope")?;
     let rows = stmt
         .query_map([user.0.to_string()], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
@@ -658,8 +661,8 @@ impl PropertyStore for SqliteStore {
     }
 
     async fn insert_meter(&self, m: Meter) -> Result<(), StoreError> {
-        let tariffs = serde_json::to_string(&m.tariffs)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let tariffs =
+            serde_json::to_string(&m.tariffs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.write(move |tx| {
             tx.execute(
                 "INSERT INTO meters (id, apartment_id, account_id, kind, serial, integer_digits,
