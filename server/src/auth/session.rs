@@ -97,13 +97,16 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(h) = &state.settings.trusted_proxy_header {
-            if let Some(v) = parts.headers.get(h.as_str()).and_then(|v| v.to_str().ok()) {
-                // The proxy appends the address it saw last; that one it vouches for.
-                if let Some(ip) = v.split(',').map(str::trim).rfind(|s| !s.is_empty()) {
-                    return Ok(ClientIp(ip.to_owned()));
-                }
-            }
+        let forwarded = state
+            .settings
+            .trusted_proxy_header
+            .as_ref()
+            .and_then(|h| parts.headers.get(h.as_str()))
+            .and_then(|v| v.to_str().ok())
+            // The proxy appends the address it saw last; that one it vouches for.
+            .and_then(|v| v.split(',').map(str::trim).rfind(|s| !s.is_empty()));
+        if let Some(ip) = forwarded {
+            return Ok(ClientIp(ip.to_owned()));
         }
         let peer = ConnectInfo::<std::net::SocketAddr>::from_request_parts(parts, state)
             .await
