@@ -139,4 +139,28 @@ mod tests {
             ))
         );
     }
+
+    #[test]
+    fn a_missing_or_short_secret_is_refused() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: Config,
+        }
+        let cfg = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.config);
+        assert!(cfg(&["x"]).unwrap().secret().is_err());
+        assert!(
+            cfg(&["x", "--secret-key", "short"])
+                .unwrap()
+                .secret()
+                .is_err()
+        );
+        let long = "k".repeat(32);
+        assert_eq!(
+            cfg(&["x", "--secret-key", &long]).unwrap().secret().ok(),
+            Some(long.as_str())
+        );
+        assert_eq!(cfg(&["x"]).unwrap().addr.to_string(), "127.0.0.1:8080");
+    }
 }

@@ -171,3 +171,42 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
     tracing::error!(panic = %detail, "handler panicked");
     ApiError::Internal("panic".into()).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use axum::body::to_bytes;
+
+    use super::*;
+
+    async fn body_of(res: Response) -> (StatusCode, ErrorBody) {
+        let status = res.status();
+        let bytes = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_caught_panic_answers_a_bare_internal_error() {
+        let (status, body) = body_of(panic_response(Box::new("secret detail"))).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body.error.code, ErrorCode::Internal);
+        assert!(!body.error.message.contains("secret"));
+    }
+
+    #[tokio::test]
+    async fn server_errors_hide_their_detail_but_keep_it_for_the_log() {
+        let res = ApiError::Internal("db password wrong".into()).into_response();
+        let logged = res.extensions().get::<LoggedError>().cloned().unwrap();
+        assert!(logged.0.contains("db password wrong"));
+        let (_, body) = body_of(res).await;
+        assert_eq!(body.error.message, "internal error");
+    }
+
+    #[tokio::test]
+    async fn rate_limited_answers_carry_retry_after() {
+        let res = ApiError::RateLimited(42).into_response();
+        assert_eq!(res.headers()[header::RETRY_AFTER], "42");
+        assert_eq!(body_of(res).await.1.error.code, ErrorCode::RateLimited);
+    }
+}

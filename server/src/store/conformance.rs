@@ -432,3 +432,36 @@ async fn sqlite_migrations_are_recorded_once_and_reopening_keeps_data() {
         .unwrap();
     assert_eq!(versions, vec![1]);
 }
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_migrations_are_recorded_once_and_reconnecting_keeps_data() {
+    let fx = Fixture::postgres().await;
+    fx.store.upsert_company(company("X")).await.unwrap();
+    let (url, schema) = fx.pg_schema.clone().unwrap();
+    let again = super::postgres::PgStore::connect(&url, Some(&schema))
+        .await
+        .unwrap();
+    assert!(
+        again
+            .company(CompanyId("X".into()))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    drop(again);
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let rows = client
+        .query(
+            &format!("SELECT version FROM {schema}.schema_migrations ORDER BY version"),
+            &[],
+        )
+        .await
+        .unwrap();
+    let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(versions, vec![1]);
+    fx.close().await;
+}
