@@ -40,10 +40,7 @@ pub struct SmsSink {
 impl SmsSink {
     pub async fn start() -> SmsSink {
         let messages: Inbox = Arc::default();
-        async fn receive(
-            State(m): State<Inbox>,
-            Json(v): Json<Value>,
-        ) -> &'static str {
+        async fn receive(State(m): State<Inbox>, Json(v): Json<Value>) -> &'static str {
             let to = v["to"].as_str().unwrap_or_default().to_owned();
             let text = v["text"].as_str().unwrap_or_default().to_owned();
             m.lock().unwrap().push((to, text));
