@@ -1,1 +1,101 @@
-//! connect-server.
+//! connect-server: the CommunityConnect HTTP API on embedded SQLite or PostgreSQL.
+//!
+//! [`app`] assembles the router from one module per concern ([`auth`], [`property`], [`admin`],
+//! [`ops`]); each exposes `fn router() -> Router<AppState>` with its routes listed at the top and
+//! an `Api` struct with its OpenAPI paths. Persistence is behind the [`store::Store`] traits.
+
+pub mod admin;
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod demo;
+pub mod error;
+pub mod ops;
+pub mod property;
+pub mod store;
+
+use std::sync::Arc;
+
+use axum::{Router, extract::DefaultBodyLimit, middleware};
+use connect_core::auth::PhoneNumber;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+
+use crate::{auth::sms::SmsSender, crypto::Keys, store::Store};
+
+/// Runtime settings derived from [`config::Config`].
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// This number gets the admin role on login.
+    pub admin_phone: Option<PhoneNumber>,
+    /// Codes per client IP per hour.
+    pub otp_ip_limit: u32,
+    /// Seconds between codes to one number.
+    pub otp_resend_secs: u32,
+    /// Header with the client IP behind a trusted proxy.
+    pub trusted_proxy_header: Option<String>,
+    /// Largest accepted body in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            admin_phone: None,
+            otp_ip_limit: 20,
+            otp_resend_secs: 60,
+            trusted_proxy_header: None,
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// Persistence.
+    pub store: Arc<dyn Store>,
+    /// Keys derived from the server secret.
+    pub keys: Arc<Keys>,
+    /// SMS delivery.
+    pub sms: Arc<dyn SmsSender>,
+    /// Settings.
+    pub settings: Arc<Settings>,
+    /// Prometheus renderer for `/metrics`.
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// State from its parts, with the process-wide metrics recorder.
+    pub fn new(
+        store: Arc<dyn Store>,
+        keys: Keys,
+        sms: Arc<dyn SmsSender>,
+        settings: Settings,
+    ) -> Self {
+        AppState {
+            store,
+            keys: Arc::new(keys),
+            sms,
+            settings: Arc::new(settings),
+            metrics: ops::prometheus(),
+        }
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let limit = state.settings.body_limit;
+    Router::new()
+        .merge(ops::router())
+        .merge(auth::router())
+        .merge(property::router())
+        .merge(admin::router())
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(ops::track))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,1 +1,148 @@
-fn main() {}
+//! The `connect-server` binary: `serve` (default) runs the API with the configured store;
+//! `demo` runs it on embedded SQLite under `./data/`, seeded once with a demo city.
+
+use std::{net::SocketAddr, path::Path, sync::Arc};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use connect_core::auth::PhoneNumber;
+use connect_server::{
+    AppState, Settings, app,
+    auth::sms::{LogSmsSender, SmsSender, WebhookSmsSender},
+    config::{Config, DatabaseUrl},
+    crypto::{Keys, random_secret},
+    demo, store,
+};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "connect-server",
+    version,
+    about = "CommunityConnect API server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API (default).
+    Serve,
+    /// Run on embedded SQLite in ./data, seeded with a demo city, SMS codes in the log.
+    Demo,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let is_demo = matches!(cli.command, Some(Command::Demo));
+    run(cli.config, is_demo).await
+}
+
+/// Reads `./data/secret.key`, creating it on first run (demo only).
+fn demo_secret(dir: &Path) -> anyhow::Result<String> {
+    let path = dir.join("secret.key");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        return Ok(s.trim().to_owned());
+    }
+    let s = random_secret()?;
+    std::fs::write(&path, &s).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(s)
+}
+
+async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
+    if is_demo {
+        std::fs::create_dir_all("data").context("creating ./data")?;
+        if config.secret_key.is_none() {
+            config.secret_key = Some(demo_secret(Path::new("data"))?);
+        }
+        if config.admin_phone.is_none() {
+            config.admin_phone = Some(demo::ADMIN_PHONE.to_owned());
+        }
+        config.sms_webhook = None;
+    }
+    let secret = config.secret()?.to_owned();
+    let db = DatabaseUrl::parse(&config.database)?;
+    let store = store::open(&db).await.context("opening the store")?;
+    let keys = Keys::new(&secret);
+    let sms: Arc<dyn SmsSender> = match &config.sms_webhook {
+        Some(url) => Arc::new(WebhookSmsSender::new(url.clone())),
+        None => {
+            if !is_demo {
+                tracing::warn!("CONNECT_SMS_WEBHOOK unset: login codes are written to the log");
+            }
+            Arc::new(LogSmsSender)
+        }
+    };
+    let admin_phone = match &config.admin_phone {
+        Some(p) => match PhoneNumber::parse(p) {
+            Ok(p) => Some(p),
+            Err(_) => bail!("CONNECT_ADMIN_PHONE is not a phone number"),
+        },
+        None => None,
+    };
+    if is_demo {
+        let data = demo::data_dir(config.data_dir.as_deref());
+        let seeded = demo::seed(store.as_ref(), &keys, data.as_deref()).await?;
+        tracing::info!(?seeded, "demo data");
+    }
+    let settings = Settings {
+        admin_phone,
+        otp_ip_limit: config.otp_ip_limit,
+        otp_resend_secs: config.otp_resend_secs,
+        trusted_proxy_header: config.trusted_proxy_header.clone(),
+        body_limit: config.body_limit,
+    };
+    let state = AppState::new(store, keys, sms, settings);
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("binding {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    // Test harnesses read this line to learn the port.
+    println!("connect-server listening on http://{addr}");
+    if is_demo {
+        print_demo_help(addr);
+    }
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+fn print_demo_help(addr: SocketAddr) {
+    let base = format!("http://{addr}");
+    println!(
+        "\nCommunityConnect demo\n\
+         \n  API:      {base}\n  health:   {base}/healthz\n  OpenAPI:  {base}/openapi.json\n  metrics:  {base}/metrics\n\
+         \nDemo phones: resident {r}, company staff {s}, cashier {c}, authority {a}, admin {ad}\n\
+         \nLog in (the code appears in this log, target `sms`):\n\
+         \n  curl -s -X POST {base}/v1/auth/code -H 'content-type: application/json' -d '{{\"phone\":\"{r}\"}}'\
+         \n  curl -s -X POST {base}/v1/auth/verify -H 'content-type: application/json' -d '{{\"phone\":\"{r}\",\"code\":\"<code from the log>\"}}'\
+         \n  curl -s {base}/v1/property -H 'authorization: Bearer <token>'\n",
+        r = demo::RESIDENT_PHONE,
+        s = demo::STAFF_PHONE,
+        c = demo::CASHIER_PHONE,
+        a = demo::AUTHORITY_PHONE,
+        ad = demo::ADMIN_PHONE,
+    );
+}

@@ -1,1 +1,471 @@
-//! connect-tests.
+//! connect-tests: end-to-end harness. [`TestServer`] starts the REAL `connect-server` binary on a
+//! free loopback port with a fresh SQLite file (or a fresh PostgreSQL schema), with SMS delivered
+//! to an [`SmsSink`] the harness runs, so logging in is the real flow: request a code, read the
+//! SMS from the sink, verify. [`World`] builds two of every tenant through the real admin API.
+//!
+//! The binary is found next to the test executable (`target/debug/connect-server`); build it
+//! first with `cargo build -p connect-server` (the test script does).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    process::Stdio,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{Json, Router, extract::State, routing::post};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
+
+/// Phone number the harness makes admin.
+pub const ADMIN_PHONE: &str = "+70000000999";
+
+/// Messages the sink received: (to, text).
+type Inbox = Arc<Mutex<Vec<(String, String)>>>;
+
+/// An SMS gateway stand-in on loopback: captures every `{"to","text"}` the server posts.
+#[derive(Clone)]
+pub struct SmsSink {
+    pub url: String,
+    messages: Inbox,
+}
+
+impl SmsSink {
+    pub async fn start() -> SmsSink {
+        let messages: Inbox = Arc::default();
+        async fn receive(State(m): State<Inbox>, Json(v): Json<Value>) -> &'static str {
+            let to = v["to"].as_str().unwrap_or_default().to_owned();
+            let text = v["text"].as_str().unwrap_or_default().to_owned();
+            m.lock().unwrap().push((to, text));
+            "ok"
+        }
+        let app = Router::new()
+            .route("/sms", post(receive))
+            .with_state(messages.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        SmsSink {
+            url: format!("http://{addr}/sms"),
+            messages,
+        }
+    }
+
+    /// The six-digit code in the latest SMS to `phone`.
+    pub fn last_code(&self, phone: &str) -> Option<String> {
+        let msgs = self.messages.lock().unwrap();
+        let (_, text) = msgs.iter().rev().find(|(to, _)| to == phone)?;
+        text.split(|c: char| !c.is_ascii_digit())
+            .find(|w| w.len() == 6)
+            .map(str::to_owned)
+    }
+
+    /// Every message received so far.
+    pub fn messages(&self) -> Vec<(String, String)> {
+        self.messages.lock().unwrap().clone()
+    }
+}
+
+/// The real server binary running on loopback.
+pub struct TestServer {
+    pub base: String,
+    pub sms: SmsSink,
+    http: reqwest::Client,
+    _child: Child,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+/// Where `cargo build -p connect-server` puts the binary, relative to this test executable.
+pub fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // target/debug/deps/<test> → target/debug/connect-server
+    let dir = exe
+        .parent()
+        .and_then(|d| {
+            if d.ends_with("deps") {
+                d.parent()
+            } else {
+                Some(d)
+            }
+        })
+        .expect("target dir");
+    let bin = dir.join(format!("connect-server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build -p connect-server` first (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+/// `CONNECT_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/test`.
+pub fn postgres_url() -> String {
+    std::env::var("CONNECT_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+impl TestServer {
+    /// The server on a fresh SQLite file.
+    pub async fn sqlite() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("server.db").display());
+        Self::start(db, dir, None).await
+    }
+
+    /// The server on a fresh PostgreSQL schema (dropped when the server is dropped).
+    pub async fn postgres() -> TestServer {
+        let url = postgres_url();
+        let schema = format!("e2e_{}", uuid::Uuid::new_v4().simple());
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {url} is required: {e}"));
+        tokio::spawn(conn);
+        client
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .unwrap();
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let db = format!("{url}{sep}options=-csearch_path%3D{schema}");
+        Self::start(db, tempfile::tempdir().unwrap(), Some((url, schema))).await
+    }
+
+    async fn start(db: String, dir: tempfile::TempDir, pg: Option<(String, String)>) -> TestServer {
+        let sms = SmsSink::start().await;
+        let mut child = Command::new(server_binary())
+            .arg("serve")
+            .env("CONNECT_ADDR", "127.0.0.1:0")
+            .env("CONNECT_DATABASE", db)
+            .env("CONNECT_SECRET_KEY", "e2e-secret-e2e-secret-e2e-secret-e2e")
+            .env("CONNECT_SMS_WEBHOOK", &sms.url)
+            .env("CONNECT_ADMIN_PHONE", ADMIN_PHONE)
+            .env("CONNECT_OTP_IP_LIMIT", "100000")
+            .env("RUST_LOG", "warn")
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start connect-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                if let Some(url) = line.strip_prefix("connect-server listening on ") {
+                    return url.trim().to_owned();
+                }
+            }
+            panic!("connect-server exited before listening");
+        })
+        .await
+        .expect("connect-server did not start within 30 s");
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        TestServer {
+            base,
+            sms,
+            http: reqwest::Client::new(),
+            _child: child,
+            _dir: dir,
+            pg,
+        }
+    }
+
+    /// The listening address.
+    pub fn addr(&self) -> SocketAddr {
+        self.base
+            .trim_start_matches("http://")
+            .parse()
+            .expect("addr")
+    }
+
+    /// A client without a session.
+    pub fn anonymous(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: self.http.clone(),
+            token: None,
+        }
+    }
+
+    /// Logs `phone` in through the real flow (code → SMS sink → verify).
+    pub async fn login(&self, phone: &str) -> Client {
+        let anon = self.anonymous();
+        let (s, body) = anon
+            .call(
+                Method::POST,
+                "/v1/auth/code",
+                Some(json!({ "phone": phone })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "send code: {body}");
+        let code = self.sms.last_code(phone).expect("sms with a code");
+        let (s, body) = anon
+            .call(
+                Method::POST,
+                "/v1/auth/verify",
+                Some(json!({ "phone": phone, "code": code })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "verify: {body}");
+        Client {
+            token: Some(body["token"].as_str().expect("token").to_owned()),
+            ..anon
+        }
+    }
+
+    /// Drops the PostgreSQL schema (call at the end of PostgreSQL tests).
+    pub async fn close(self) {
+        let pg = self.pg.clone();
+        drop(self);
+        if let Some((url, schema)) = pg {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            client
+                .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// An HTTP client, with or without a session token.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    pub token: Option<String>,
+}
+
+impl Client {
+    /// Calls a route; the body is parsed as JSON (`Value::Null` when empty or not JSON).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let bytes = res.bytes().await.expect("body");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// Posts and asserts a 2xx answer.
+    pub async fn post_ok(&self, path: &str, body: Value) -> Value {
+        let (s, v) = self.post(path, body).await;
+        assert!(s.is_success(), "POST {path}: {s} {v}");
+        v
+    }
+}
+
+/// Who calls a route in authorization tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Actor {
+    ResidentA,
+    ResidentB,
+    StaffX,
+    StaffY,
+    CashierP1,
+    CashierP2,
+    AuthorityR1,
+    AuthorityR2,
+    Admin,
+}
+
+impl Actor {
+    pub const ALL: [Actor; 9] = [
+        Actor::ResidentA,
+        Actor::ResidentB,
+        Actor::StaffX,
+        Actor::StaffY,
+        Actor::CashierP1,
+        Actor::CashierP2,
+        Actor::AuthorityR1,
+        Actor::AuthorityR2,
+        Actor::Admin,
+    ];
+
+    pub fn phone(self) -> &'static str {
+        match self {
+            Actor::ResidentA => "+70000000101",
+            Actor::ResidentB => "+70000000102",
+            Actor::StaffX => "+70000000201",
+            Actor::StaffY => "+70000000202",
+            Actor::CashierP1 => "+70000000301",
+            Actor::CashierP2 => "+70000000302",
+            Actor::AuthorityR1 => "+70000000401",
+            Actor::AuthorityR2 => "+70000000402",
+            Actor::Admin => ADMIN_PHONE,
+        }
+    }
+}
+
+/// Ids of one tenant's objects.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub company_id: String,
+    pub region_id: String,
+    pub partner_id: String,
+    pub building_id: String,
+    pub apartment_id: String,
+    pub account_id: String,
+    pub meter_id: String,
+}
+
+/// Two of everything: resident A lives in building X1 managed by company X (region R1), resident
+/// B in building Y1 managed by company Y (region R2); one staff per company, one cashier per
+/// partner, one authority per region, and an admin. Built through the real admin API.
+pub struct World {
+    pub server: TestServer,
+    pub a: Tenant,
+    pub b: Tenant,
+    clients: Vec<(Actor, Client)>,
+}
+
+impl World {
+    pub async fn new(server: TestServer) -> World {
+        let admin = server.login(ADMIN_PHONE).await;
+        let a = Self::tenant(&admin, "X", "R1", "P1", Actor::ResidentA).await;
+        let b = Self::tenant(&admin, "Y", "R2", "P2", Actor::ResidentB).await;
+        let grants = [
+            (Actor::StaffX, "company_staff", &a.company_id),
+            (Actor::StaffY, "company_staff", &b.company_id),
+            (Actor::CashierP1, "partner_cashier", &a.partner_id),
+            (Actor::CashierP2, "partner_cashier", &b.partner_id),
+            (Actor::AuthorityR1, "authority", &a.region_id),
+            (Actor::AuthorityR2, "authority", &b.region_id),
+        ];
+        for (actor, role, scope) in grants {
+            admin
+                .post_ok(
+                    "/v1/admin/grants",
+                    json!({ "phone": actor.phone(), "role": role, "scope": scope }),
+                )
+                .await;
+        }
+        let mut clients = vec![(Actor::Admin, admin)];
+        for actor in Actor::ALL.into_iter().filter(|a| *a != Actor::Admin) {
+            clients.push((actor, server.login(actor.phone()).await));
+        }
+        World {
+            server,
+            a,
+            b,
+            clients,
+        }
+    }
+
+    async fn tenant(
+        admin: &Client,
+        company: &str,
+        region: &str,
+        partner: &str,
+        resident: Actor,
+    ) -> Tenant {
+        admin
+            .post_ok(
+                "/v1/admin/companies",
+                json!({ "id": company, "name": format!("UK {company}"), "tax_id": null,
+                        "phone": null, "email": null, "region_id": region }),
+            )
+            .await;
+        let building_id = format!("{company}1");
+        admin
+            .post_ok(
+                "/v1/admin/buildings",
+                json!({ "buildings": [{ "id": building_id, "address": format!("{company} street 1"),
+                        "company_id": company, "region_id": region, "lat": 59.2, "lon": 39.9 }] }),
+            )
+            .await;
+        let apt = admin
+            .post_ok(
+                "/v1/admin/apartments",
+                json!({ "building_id": building_id, "number": "1" }),
+            )
+            .await;
+        let apartment_id = apt["id"].as_str().unwrap().to_owned();
+        let acc = admin
+            .post_ok(
+                "/v1/admin/accounts",
+                json!({ "apartment_id": apartment_id, "provider_id": "water",
+                        "number": format!("ACC-{company}"), "holder_name": format!("Holder {company}") }),
+            )
+            .await;
+        let account_id = acc["id"].as_str().unwrap().to_owned();
+        let meter = admin
+            .post_ok(
+                "/v1/admin/meters",
+                json!({ "apartment_id": apartment_id, "account_id": account_id, "kind": "cold_water",
+                        "serial": format!("SN-{company}"), "integer_digits": 5, "fraction_digits": 3,
+                        "tariffs": ["single"], "installed_on": "2023-01-01", "next_verification_on": null }),
+            )
+            .await;
+        admin
+            .post_ok(
+                "/v1/admin/residents",
+                json!({ "phone": resident.phone(), "apartment_id": apartment_id }),
+            )
+            .await;
+        Tenant {
+            company_id: company.to_owned(),
+            region_id: region.to_owned(),
+            partner_id: partner.to_owned(),
+            building_id,
+            apartment_id,
+            account_id,
+            meter_id: meter["id"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// The logged-in client of an actor.
+    pub fn client(&self, actor: Actor) -> &Client {
+        &self
+            .clients
+            .iter()
+            .find(|(a, _)| *a == actor)
+            .expect("every actor is logged in")
+            .1
+    }
+}
+
+/// True when `body` is exactly the error shape (`{"error": {"code", "message"}}`) and nothing else.
+pub fn is_bare_error(body: &Value) -> bool {
+    let Some(obj) = body.as_object() else {
+        return false;
+    };
+    let Some(err) = obj.get("error").and_then(Value::as_object) else {
+        return false;
+    };
+    obj.len() == 1
+        && err.len() == 2
+        && err.get("code").is_some_and(Value::is_string)
+        && err.get("message").is_some_and(Value::is_string)
+}

@@ -4,6 +4,7 @@
 //! See `docs/PROTOCOL.md` for the routes; the server also serves the generated OpenAPI document at
 //! `/openapi.json`.
 
+pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod property;
