@@ -27,3 +27,10 @@ pub mod reports;
 
 #[cfg(feature = "ffi")]
 uniffi::setup_scaffolding!("connect_core");
+
+#[cfg(feature = "client")]
+pub mod app;
+#[cfg(feature = "client")]
+pub mod store;
+#[cfg(feature = "client")]
+pub mod sync;
