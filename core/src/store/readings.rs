@@ -571,3 +571,137 @@ pub fn record_event(
     .map_err(Error::Write)?;
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::{
+        readings::Tariff,
+        store::{Store, schema},
+    };
+
+    fn reading(n: u128, value: &str) -> Reading {
+        Reading {
+            id: ReadingId(Uuid::from_u128(n)),
+            meter_id: MeterId(Uuid::from_u128(1)),
+            values: vec![TariffValue {
+                tariff: Tariff::Single,
+                value: value.parse().unwrap(),
+            }],
+            taken_at: Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap()
+                + chrono::Duration::microseconds(n as i64),
+            confirmed_jump: n.is_multiple_of(2),
+        }
+    }
+
+    #[test]
+    fn queued_readings_written_at_version_1_survive_the_upgrade_with_their_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let queued = [reading(1, "10.5"), reading(2, "11.25")];
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            schema::migrate_to(&mut conn, 1).unwrap();
+            let tx = conn.transaction().unwrap();
+            // What a version-1 build wrote (it had no last_attempt_at column).
+            for r in &queued {
+                enqueue(&tx, r, Utc::now()).unwrap();
+            }
+            tx.execute("UPDATE outbox SET attempts = 3, last_error = 'timeout'", [])
+                .unwrap();
+            tx.commit().unwrap();
+        }
+        let store = Store::open(&path, &[5; 32]).unwrap();
+        assert_eq!(store.read(schema::version).unwrap(), schema::LATEST_VERSION);
+        let batch = store.read(|c| next_batch(c, 10)).unwrap();
+        assert_eq!(batch, queued.to_vec());
+        let listed = store.read(|c| list(c, ReadingFilter::Queued)).unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(
+            listed
+                .iter()
+                .all(|i| i.attempts == 3 && i.last_error.as_deref() == Some("timeout"))
+        );
+    }
+
+    #[test]
+    fn a_reading_and_its_outbox_row_are_written_together_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.db"), &[5; 32]).unwrap();
+        let r = reading(1, "1");
+        let failed: Result<(), Error> = store.write(|tx| {
+            enqueue(tx, &r, Utc::now())?;
+            Err(Error::Corrupt { what: "test" })
+        });
+        assert!(failed.is_err());
+        assert!(
+            store
+                .read(|c| list(c, ReadingFilter::All))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.read(outbox_len).unwrap(), 0);
+        store.write(|tx| enqueue(tx, &r, Utc::now())).unwrap();
+        // The same id twice is refused as a whole: no second outbox row.
+        assert!(store.write(|tx| enqueue(tx, &r, Utc::now())).is_err());
+        assert_eq!(store.read(outbox_len).unwrap(), 1);
+    }
+
+    #[test]
+    fn only_an_answer_for_an_item_removes_it_from_the_outbox() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.db"), &[5; 32]).unwrap();
+        let (a, b, c) = (reading(1, "1"), reading(2, "2"), reading(3, "3"));
+        store
+            .write(|tx| {
+                for r in [&a, &b, &c] {
+                    enqueue(tx, r, Utc::now())?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let t = Utc::now();
+        store
+            .write(|tx| {
+                resolve(
+                    tx,
+                    &[
+                        OutboxResolution::Accepted {
+                            id: a.id,
+                            received_at: t,
+                            late: true,
+                        },
+                        OutboxResolution::Rejected {
+                            id: b.id,
+                            code: "below_previous".into(),
+                            message: "lower".into(),
+                        },
+                        OutboxResolution::Retry {
+                            id: c.id,
+                            error: "no answer".into(),
+                        },
+                    ],
+                    t,
+                )
+            })
+            .unwrap();
+        assert_eq!(
+            store.read(|conn| next_batch(conn, 10)).unwrap(),
+            vec![c.clone()]
+        );
+        let all = store.read(|conn| list(conn, ReadingFilter::All)).unwrap();
+        let find = |id| all.iter().find(|i| i.reading.id == id).unwrap();
+        assert_eq!(find(a.id).state, ReadingState::Accepted);
+        assert!(find(a.id).late);
+        assert_eq!(find(b.id).state, ReadingState::Rejected);
+        assert_eq!(
+            find(b.id).rejection.as_ref().unwrap().code,
+            "below_previous"
+        );
+        assert_eq!(find(c.id).state, ReadingState::Queued);
+        assert_eq!(find(c.id).attempts, 1);
+    }
+}

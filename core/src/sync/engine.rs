@@ -282,7 +282,8 @@ impl Driver {
             })
             .map_err(Error::LoadOutbox)?;
         let Some(session) = session else {
-            return Ok(PullResult::Unauthorized);
+            // Never logged in (or logged out): nothing to pull, and nothing to complain about.
+            return Ok(PullResult::Unsupported);
         };
         let changes = self
             .transport

@@ -98,7 +98,7 @@ pub enum PullResult {
     Done,
     /// Changes stored; the server has more (pull again).
     MorePending,
-    /// The server has no sync route (older server): nothing to pull.
+    /// Nothing can be pulled: an older server without the sync route, or no session.
     Unsupported,
     /// HTTP 401.
     Unauthorized,
