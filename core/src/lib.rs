@@ -30,3 +30,10 @@ mod ffi_types;
 
 #[cfg(feature = "ffi")]
 uniffi::setup_scaffolding!("connect_core");
+
+#[cfg(feature = "client")]
+pub mod app;
+#[cfg(feature = "client")]
+pub mod store;
+#[cfg(feature = "client")]
+pub mod sync;

@@ -9,5 +9,6 @@ pub mod auth;
 pub mod error;
 pub mod property;
 pub mod readings;
+pub mod sync;
 
 pub use error::{ErrorBody, ErrorCode};

@@ -14,6 +14,8 @@ use crate::{
     property::UtilityKind,
 };
 
+pub mod validation;
+
 /// Errors from parsing meter values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValueError {

@@ -1,0 +1,26 @@
+//! Pull of changes: `GET /v1/sync?since=<cursor>`.
+//!
+//! The answer carries what changed for this user since the cursor and a new cursor. Every list is
+//! `#[serde(default)]` so capabilities (report statuses, outages, points) can add their own lists
+//! later without breaking older clients or servers.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{api::readings::StoredReading, readings::Meter};
+
+/// The answer to `GET /v1/sync?since=<cursor>` (no `since` on the first pull).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyncResponse {
+    /// Opaque position to send as `since` next time.
+    pub cursor: String,
+    /// Meters of the resident's apartments that were added or changed.
+    #[serde(default)]
+    pub meters: Vec<Meter>,
+    /// Readings of those meters the server holds (the server-side history), from any device.
+    #[serde(default)]
+    pub readings: Vec<StoredReading>,
+    /// More changes are waiting: pull again with the new cursor.
+    #[serde(default)]
+    pub has_more: bool,
+}

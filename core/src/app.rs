@@ -1,0 +1,395 @@
+//! `ConnectApp`: the one object a shell (Android, iOS, the CLI) talks to.
+//!
+//! It owns the local store, a tokio runtime and the sync engine running on it. Every method works
+//! offline: reads come from the store, writes go to the outbox and trigger a sync. Events reach the
+//! shell through one [`AppListener`].
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, RwLock},
+};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use rand::{SeedableRng, rngs::StdRng};
+
+use crate::{
+    api::auth::{SendCodeRequest, VerifyCodeRequest},
+    auth::PhoneNumber,
+    ids::{MeterId, ReadingId},
+    readings::{
+        Meter, Reading, TariffValue,
+        validation::{ValidationInput, validate},
+    },
+    store::{self, ReadingFilter, ReadingItem, Store},
+    sync::{
+        self, EngineConfig, HttpTransport, RoundEnd, SyncEngine, Transport, TransportError, Trigger,
+    },
+};
+
+/// A public key the app trusts for signed QR payloads (stickers, vouchers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedKey {
+    /// The key id carried in signed payloads.
+    pub key_id: String,
+    /// The Ed25519 public key.
+    pub public_key: Vec<u8>,
+}
+
+/// What the shell hands in at start.
+#[derive(Clone)]
+pub struct AppConfig {
+    /// The SQLite file (created on first use).
+    pub db_path: PathBuf,
+    /// The server, e.g. `https://connect.example`.
+    pub server_url: String,
+    /// The 32-byte key from the platform keystore that seals personal fields.
+    pub db_key: [u8; 32],
+    /// Keys trusted for signed QR payloads.
+    pub trusted_keys: Vec<TrustedKey>,
+}
+
+impl std::fmt::Debug for AppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppConfig")
+            .field("db_path", &self.db_path)
+            .field("server_url", &self.server_url)
+            .field("trusted_keys", &self.trusted_keys.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Something the shell may want to show. New capabilities (report status changed, points changed)
+/// add their variants here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppEvent {
+    /// A sync round started.
+    SyncStarted,
+    /// A batch was answered.
+    SyncProgress {
+        /// Readings in the batch just answered.
+        sent: usize,
+        /// Readings still in the outbox.
+        queued: usize,
+    },
+    /// A sync round ended.
+    SyncFinished {
+        /// How.
+        end: RoundEnd,
+    },
+    /// The server stored a reading.
+    ReadingAccepted {
+        /// The reading.
+        id: ReadingId,
+        /// Outside the provider's window.
+        late: bool,
+    },
+    /// The server refused a reading; it stays visible in the rejected list with this reason.
+    ReadingRejected {
+        /// The reading.
+        id: ReadingId,
+        /// Stable code.
+        code: String,
+        /// Message for the resident.
+        message: String,
+    },
+    /// The session is gone: show the login screen. Queued readings are kept.
+    SessionExpired,
+}
+
+/// The shell's callback for [`AppEvent`]s. Called from the app's runtime threads.
+pub trait AppListener: Send + Sync {
+    /// One event.
+    fn on_event(&self, event: AppEvent);
+}
+
+/// Errors of the facade, named for the step that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The local database could not be opened or upgraded.
+    #[error("could not open the local database")]
+    OpenDb(#[source] store::Error),
+    /// The key handed in does not open this database.
+    #[error("the database key does not match this database")]
+    WrongKey,
+    /// The async runtime could not start.
+    #[error("could not start the background runtime")]
+    Runtime(#[source] std::io::Error),
+    /// The HTTP client could not be built.
+    #[error("could not set up the network client")]
+    Transport(#[source] TransportError),
+    /// The phone number is malformed.
+    #[error(transparent)]
+    Phone(#[from] crate::auth::PhoneError),
+    /// A login call failed.
+    #[error("login failed")]
+    Login(#[source] TransportError),
+    /// The call needs a session: log in first.
+    #[error("not logged in")]
+    NotLoggedIn,
+    /// Fetching the property failed.
+    #[error("could not fetch the property")]
+    FetchProperty(#[source] TransportError),
+    /// No such meter on this device (refresh the property first).
+    #[error("unknown meter {0}")]
+    UnknownMeter(MeterId),
+    /// The reading breaks a rule; it is kept in the rejected list with this reason.
+    #[error("{message}")]
+    Rejected {
+        /// The stored reading's id.
+        id: ReadingId,
+        /// Stable rule code.
+        code: String,
+        /// Message for the resident.
+        message: String,
+    },
+    /// The consumption is far above this meter's history: ask the resident, then resubmit with
+    /// `confirmed_jump`. Nothing was stored.
+    #[error("{message}")]
+    NeedsConfirmation {
+        /// Message for the resident.
+        message: String,
+    },
+    /// Reading or writing the local store failed.
+    #[error("local storage failed")]
+    Storage(#[source] store::Error),
+    /// The sync engine failed.
+    #[error("sync failed")]
+    Sync(#[source] sync::Error),
+}
+
+type Listener = Arc<RwLock<Option<Box<dyn AppListener>>>>;
+
+/// The app: store, runtime, sync engine and listener.
+pub struct ConnectApp {
+    store: Arc<Store>,
+    transport: Arc<dyn Transport>,
+    engine: SyncEngine,
+    listener: Listener,
+    // Dropped last: the engine's task runs on it.
+    runtime: tokio::runtime::Runtime,
+}
+
+impl std::fmt::Debug for ConnectApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectApp")
+            .field("db", &self.store.path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConnectApp {
+    /// Opens the store and starts the sync engine against the real server.
+    pub fn open(config: AppConfig) -> Result<ConnectApp, AppError> {
+        let transport = HttpTransport::new(&config.server_url).map_err(AppError::Transport)?;
+        Self::open_with(config, Arc::new(transport), EngineConfig::default())
+    }
+
+    /// Opens with another transport (an in-process server in tests) and engine pacing.
+    pub fn open_with(
+        config: AppConfig,
+        transport: Arc<dyn Transport>,
+        engine_config: EngineConfig,
+    ) -> Result<ConnectApp, AppError> {
+        let store = match Store::open(&config.db_path, &config.db_key) {
+            Ok(s) => Arc::new(s),
+            Err(store::Error::WrongKey) => return Err(AppError::WrongKey),
+            Err(e) => return Err(AppError::OpenDb(e)),
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("connect-core")
+            .enable_all()
+            .build()
+            .map_err(AppError::Runtime)?;
+        let listener: Listener = Arc::new(RwLock::new(None));
+        let sink_listener = Arc::clone(&listener);
+        let events: sync::engine::EventSink = Arc::new(move |event| {
+            if let Ok(guard) = sink_listener.read()
+                && let Some(l) = guard.as_ref()
+            {
+                l.on_event(event);
+            }
+        });
+        let engine = SyncEngine::spawn(
+            runtime.handle(),
+            Arc::clone(&store),
+            Arc::clone(&transport),
+            events,
+            engine_config,
+            StdRng::from_os_rng(),
+        );
+        Ok(ConnectApp {
+            store,
+            transport,
+            engine,
+            listener,
+            runtime,
+        })
+    }
+
+    /// Sets (or replaces) the listener.
+    pub fn set_listener(&self, listener: Box<dyn AppListener>) {
+        if let Ok(mut guard) = self.listener.write() {
+            *guard = Some(listener);
+        }
+    }
+
+    /// Asks the server to send a login code by SMS.
+    pub fn request_code(&self, phone: &str) -> Result<(), AppError> {
+        let phone = PhoneNumber::parse(phone)?;
+        let request = SendCodeRequest {
+            phone: phone.as_str().to_owned(),
+        };
+        self.runtime
+            .block_on(self.transport.send_code(&request))
+            .map_err(AppError::Login)?;
+        Ok(())
+    }
+
+    /// Exchanges the SMS code for a session, stores it, and resumes syncing.
+    pub fn verify_code(&self, phone: &str, code: &str) -> Result<(), AppError> {
+        let phone = PhoneNumber::parse(phone)?;
+        let request = VerifyCodeRequest {
+            phone: phone.as_str().to_owned(),
+            code: code.trim().to_owned(),
+        };
+        let session = self
+            .runtime
+            .block_on(self.transport.verify_code(&request))
+            .map_err(AppError::Login)?;
+        self.store
+            .write(|tx| store::session::save(tx, self.store.cipher(), &session, phone.as_str()))
+            .map_err(AppError::Storage)?;
+        self.engine.session_refreshed();
+        Ok(())
+    }
+
+    /// Whether a session is stored.
+    pub fn is_logged_in(&self) -> Result<bool, AppError> {
+        Ok(self.session_token()?.is_some())
+    }
+
+    fn session_token(&self) -> Result<Option<String>, AppError> {
+        self.store
+            .read(|c| store::session::load(c, self.store.cipher()))
+            .map(|s| s.map(|s| s.token))
+            .map_err(AppError::Storage)
+    }
+
+    /// Ends the session on the server (best effort) and forgets it here. Queued readings stay.
+    pub fn logout(&self) -> Result<(), AppError> {
+        if let Some(token) = self.session_token()?
+            && let Err(error) = self.runtime.block_on(self.transport.logout(&token))
+        {
+            tracing::info!(%error, "server logout failed; forgetting the session locally anyway");
+        }
+        self.store
+            .write(store::session::clear)
+            .map_err(AppError::Storage)
+    }
+
+    /// Fetches `GET /v1/property` and stores the meters (and sealed account details).
+    pub fn refresh_property(&self) -> Result<Vec<Meter>, AppError> {
+        let token = self.session_token()?.ok_or(AppError::NotLoggedIn)?;
+        let property = self
+            .runtime
+            .block_on(self.transport.property(&token))
+            .map_err(AppError::FetchProperty)?;
+        self.store
+            .write(|tx| store::readings::replace_property(tx, self.store.cipher(), &property))
+            .map_err(AppError::Storage)?;
+        self.meters()
+    }
+
+    /// The meters known on this device.
+    pub fn meters(&self) -> Result<Vec<Meter>, AppError> {
+        self.store
+            .read(store::readings::meters)
+            .map_err(AppError::Storage)
+    }
+
+    /// Validates a reading against this meter's local history and queues it for upload.
+    ///
+    /// A hard rule failure stores the reading as rejected (visible in the list) and returns
+    /// [`AppError::Rejected`]; an unconfirmed jump stores nothing and returns
+    /// [`AppError::NeedsConfirmation`]. Late readings and overdue meters are queued as usual: the
+    /// server decides with its own clock.
+    pub fn submit_reading(
+        &self,
+        meter_id: MeterId,
+        values: Vec<TariffValue>,
+        taken_at: DateTime<Utc>,
+        confirmed_jump: bool,
+    ) -> Result<ReadingId, AppError> {
+        let reading = Reading {
+            id: ReadingId(crate::ids::new_v7()),
+            meter_id,
+            values,
+            // Microseconds survive every database the server may use, so the content the server
+            // compares on a resend is byte-for-byte what was first sent.
+            taken_at: taken_at.trunc_subsecs(6),
+            confirmed_jump,
+        };
+        let now = Utc::now();
+        let id = self
+            .store
+            .write(|tx| {
+                let Some((meter, window)) = store::readings::meter(tx, meter_id)? else {
+                    return Ok(Err(AppError::UnknownMeter(meter_id)));
+                };
+                let history = store::readings::validation_history(tx, meter_id)?;
+                let verdict = validate(ValidationInput {
+                    meter: &meter,
+                    history: &history,
+                    reading: &reading,
+                    window,
+                    now,
+                });
+                if verdict.needs_confirmation {
+                    let message = verdict.rejection.map(|r| r.message).unwrap_or_default();
+                    return Ok(Err(AppError::NeedsConfirmation { message }));
+                }
+                if let Some(rejection) = verdict.rejection {
+                    store::readings::record_rejected(
+                        tx,
+                        &reading,
+                        rejection.code.as_str(),
+                        &rejection.message,
+                        now,
+                    )?;
+                    return Ok(Err(AppError::Rejected {
+                        id: reading.id,
+                        code: rejection.code.as_str().to_owned(),
+                        message: rejection.message,
+                    }));
+                }
+                store::readings::enqueue(tx, &reading, now)?;
+                Ok(Ok(reading.id))
+            })
+            .map_err(AppError::Storage)??;
+        self.engine.trigger(Trigger::NewWrite);
+        Ok(id)
+    }
+
+    /// Readings with their state and, for rejected ones, the reason.
+    pub fn readings(&self, filter: ReadingFilter) -> Result<Vec<ReadingItem>, AppError> {
+        self.store
+            .read(|c| store::readings::list(c, filter))
+            .map_err(AppError::Storage)
+    }
+
+    /// Syncs now (skipping any backoff) and returns how the round ended.
+    pub async fn sync_now(&self) -> Result<RoundEnd, AppError> {
+        self.engine.sync_now().await.map_err(AppError::Sync)
+    }
+
+    /// [`Self::sync_now`] for callers without a runtime (the CLI, tests).
+    pub fn sync_now_blocking(&self) -> Result<RoundEnd, AppError> {
+        self.runtime.block_on(self.sync_now())
+    }
+
+    /// The shell reports that the network came back.
+    pub fn connectivity_regained(&self) {
+        self.engine.trigger(Trigger::ConnectivityRegained);
+    }
+}

@@ -1,0 +1,217 @@
+//! The `/v1` calls the app makes, behind a small trait so the engine can run against the real
+//! HTTP client or an in-process server in tests. [`HttpTransport`] is reqwest with rustls,
+//! `Authorization: Bearer`, and timeouts.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use reqwest::{StatusCode, header};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::api::{
+    ErrorBody, ErrorCode,
+    auth::{SendCodeRequest, SendCodeResponse, SessionResponse, VerifyCodeRequest},
+    property::PropertyResponse,
+    readings::{ReadingBatchRequest, ReadingBatchResponse},
+    sync::SyncResponse,
+};
+
+/// Why a call got no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// HTTP 401: no session, or it expired or was revoked.
+    #[error("the session is not valid (401)")]
+    Unauthorized,
+    /// HTTP 429 or 503: the server asks to come back later.
+    #[error("the server is busy; retry after {0:?}")]
+    RetryAfter(Duration),
+    /// HTTP 404 (a route this server does not have).
+    #[error("not found (404)")]
+    NotFound,
+    /// The server refused the request (4xx); the message is the server's, safe to show.
+    #[error("the server refused the request ({status}): {message}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The server's error code, if its body had one.
+        code: Option<ErrorCode>,
+        /// The server's message.
+        message: String,
+    },
+    /// HTTP 5xx.
+    #[error("the server failed ({0})")]
+    Server(u16),
+    /// No answer: connection refused or reset, DNS, TLS, timeout.
+    #[error("network error: {0}")]
+    Network(String),
+    /// An answer that does not parse.
+    #[error("unreadable answer from the server: {0}")]
+    Decode(String),
+}
+
+/// The server calls the app makes.
+#[async_trait]
+pub trait Transport: Send + Sync {
+    /// `POST /v1/auth/code`.
+    async fn send_code(
+        &self,
+        request: &SendCodeRequest,
+    ) -> Result<SendCodeResponse, TransportError>;
+    /// `POST /v1/auth/verify`.
+    async fn verify_code(
+        &self,
+        request: &VerifyCodeRequest,
+    ) -> Result<SessionResponse, TransportError>;
+    /// `POST /v1/auth/logout`.
+    async fn logout(&self, token: &str) -> Result<(), TransportError>;
+    /// `GET /v1/property`.
+    async fn property(&self, token: &str) -> Result<PropertyResponse, TransportError>;
+    /// `POST /v1/readings:batch`.
+    async fn upload_readings(
+        &self,
+        token: &str,
+        batch: &ReadingBatchRequest,
+    ) -> Result<ReadingBatchResponse, TransportError>;
+    /// `GET /v1/sync?since=<cursor>`.
+    async fn pull(&self, token: &str, since: Option<&str>) -> Result<SyncResponse, TransportError>;
+}
+
+/// Used when a 429/503 carries no usable `Retry-After`.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// The real transport: reqwest with rustls.
+#[derive(Debug, Clone)]
+pub struct HttpTransport {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl HttpTransport {
+    /// A client for the server at `base_url` (e.g. `https://connect.example`).
+    pub fn new(base_url: &str) -> Result<Self, TransportError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("connect-core/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| TransportError::Network(e.to_string()))?;
+        Ok(HttpTransport {
+            client,
+            base: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, TransportError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| TransportError::Network(without_url(&e)))?;
+        let status = response.status();
+        if status.is_success() {
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| TransportError::Network(without_url(&e)))?;
+            // An empty 2xx body reads as JSON null (logout answers 204).
+            let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+            return serde_json::from_slice(bytes)
+                .map_err(|e| TransportError::Decode(e.to_string()));
+        }
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        match status {
+            StatusCode::UNAUTHORIZED => Err(TransportError::Unauthorized),
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => Err(
+                TransportError::RetryAfter(retry_after.unwrap_or(DEFAULT_RETRY_AFTER)),
+            ),
+            StatusCode::NOT_FOUND => Err(TransportError::NotFound),
+            s if s.is_client_error() => {
+                let body = response.json::<ErrorBody>().await.ok();
+                Err(TransportError::Refused {
+                    status: s.as_u16(),
+                    code: body.as_ref().map(|b| b.error.code),
+                    message: body.map(|b| b.error.message).unwrap_or_default(),
+                })
+            }
+            s => Err(TransportError::Server(s.as_u16())),
+        }
+    }
+
+    fn post<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> reqwest::RequestBuilder {
+        self.client.post(format!("{}{path}", self.base)).json(body)
+    }
+}
+
+/// reqwest errors print the URL; ours carry no personal data, but keep messages short and stable.
+fn without_url(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "broken answer"
+    } else {
+        "request failed"
+    };
+    kind.to_owned()
+}
+
+#[async_trait]
+impl Transport for HttpTransport {
+    async fn send_code(
+        &self,
+        request: &SendCodeRequest,
+    ) -> Result<SendCodeResponse, TransportError> {
+        self.send(self.post("/v1/auth/code", request)).await
+    }
+
+    async fn verify_code(
+        &self,
+        request: &VerifyCodeRequest,
+    ) -> Result<SessionResponse, TransportError> {
+        self.send(self.post("/v1/auth/verify", request)).await
+    }
+
+    async fn logout(&self, token: &str) -> Result<(), TransportError> {
+        let _: serde_json::Value = self
+            .send(self.post("/v1/auth/logout", &()).bearer_auth(token))
+            .await?;
+        Ok(())
+    }
+
+    async fn property(&self, token: &str) -> Result<PropertyResponse, TransportError> {
+        self.send(
+            self.client
+                .get(format!("{}/v1/property", self.base))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    async fn upload_readings(
+        &self,
+        token: &str,
+        batch: &ReadingBatchRequest,
+    ) -> Result<ReadingBatchResponse, TransportError> {
+        self.send(self.post("/v1/readings:batch", batch).bearer_auth(token))
+            .await
+    }
+
+    async fn pull(&self, token: &str, since: Option<&str>) -> Result<SyncResponse, TransportError> {
+        let mut request = self
+            .client
+            .get(format!("{}/v1/sync", self.base))
+            .bearer_auth(token);
+        if let Some(since) = since {
+            request = request.query(&[("since", since)]);
+        }
+        self.send(request).await
+    }
+}
