@@ -525,3 +525,63 @@ async fn health_metrics_and_openapi_answer_over_a_real_socket() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn the_per_ip_cap_uses_the_peer_address_or_the_trusted_proxy_header() {
+    let e = env_with(Settings {
+        otp_ip_limit: 1,
+        ..Settings::default()
+    });
+    let send = |phone: &'static str, forwarded: Option<&'static str>| {
+        let router = e.router();
+        async move {
+            let mut req = Request::builder()
+                .method("POST")
+                .uri("/v1/auth/code")
+                .header("content-type", "application/json");
+            if let Some(f) = forwarded {
+                req = req.header("x-forwarded-for", f);
+            }
+            let body = Body::from(json!({ "phone": phone }).to_string());
+            router
+                .oneshot(req.body(body).unwrap())
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // Without a configured header the peer address counts, whatever the client claims.
+    assert_eq!(send("+79001230001", Some("1.1.1.1")).await, StatusCode::OK);
+    assert_eq!(
+        send("+79001230002", Some("2.2.2.2")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    let e = env_with(Settings {
+        otp_ip_limit: 1,
+        trusted_proxy_header: Some("x-forwarded-for".into()),
+        ..Settings::default()
+    });
+    let send = |phone: &'static str, forwarded: &'static str| {
+        let router = e.router();
+        async move {
+            let req = Request::builder()
+                .method("POST")
+                .uri("/v1/auth/code")
+                .header("content-type", "application/json")
+                .header("x-forwarded-for", forwarded)
+                .body(Body::from(json!({ "phone": phone }).to_string()))
+                .unwrap();
+            router.oneshot(req).await.unwrap().status()
+        }
+    };
+    assert_eq!(
+        send("+79001230003", "9.9.9.9, 1.1.1.1").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send("+79001230004", "1.1.1.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(send("+79001230005", "2.2.2.2").await, StatusCode::OK);
+}

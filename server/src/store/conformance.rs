@@ -219,37 +219,46 @@ pub async fn users_are_created_once_as_residents_and_grants_are_idempotent(s: &d
 }
 
 pub async fn sessions_slide_expire_and_can_be_revoked(s: &dyn Store) {
+    const H: i64 = 3_600_000;
     let u = s.ensure_user(vec![5; 32], vec![0], T0).await.unwrap();
-    s.create_session(vec![1; 32], u, T0, T0 + 1000)
+    s.create_session(vec![1; 32], u, T0, T0 + 10 * H)
         .await
         .unwrap();
+    // A use within the slide step reads only: expiry unchanged.
     let rec = s
-        .touch_session(vec![1; 32], T0 + 500, T0 + 2000)
+        .touch_session(vec![1; 32], T0 + 1, T0 + 10 * H + H / 2)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(rec.user_id, u);
     assert_eq!(rec.grants[0].role, Role::Resident);
-    // Slid to T0 + 2000, so still alive at T0 + 1500 but not at T0 + 2000.
+    assert_eq!(rec.expires_ms, T0 + 10 * H);
+    // A later use slides it.
+    let rec = s
+        .touch_session(vec![1; 32], T0 + 5 * H, T0 + 20 * H)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.expires_ms, T0 + 20 * H);
     assert!(
-        s.touch_session(vec![1; 32], T0 + 1500, T0 + 1999)
+        s.touch_session(vec![1; 32], T0 + 19 * H, T0 + 19 * H)
             .await
             .unwrap()
             .is_some()
     );
     assert!(
-        s.touch_session(vec![1; 32], T0 + 1999, T0 + 3000)
+        s.touch_session(vec![1; 32], T0 + 20 * H, T0 + 30 * H)
             .await
             .unwrap()
             .is_none()
     );
-    s.create_session(vec![2; 32], u, T0, T0 + 10_000)
+    s.create_session(vec![2; 32], u, T0, T0 + 10 * H)
         .await
         .unwrap();
     assert!(s.revoke_session(vec![2; 32]).await.unwrap());
     assert!(!s.revoke_session(vec![2; 32]).await.unwrap());
     assert!(
-        s.touch_session(vec![2; 32], T0 + 1, T0 + 9000)
+        s.touch_session(vec![2; 32], T0 + 1, T0 + 20 * H)
             .await
             .unwrap()
             .is_none()

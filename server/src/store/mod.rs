@@ -21,6 +21,10 @@ mod conformance;
 pub mod postgres;
 pub mod sqlite;
 
+/// Sessions slide their expiry in steps of this size, so a busy session costs one write per hour
+/// rather than one per request.
+pub const SESSION_SLIDE_STEP_MS: i64 = 3_600_000;
+
 /// A failed store operation.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -154,7 +158,8 @@ pub trait AuthStore: Send + Sync {
         now_ms: i64,
         expires_ms: i64,
     ) -> Result<(), StoreError>;
-    /// Resolves a live session and slides its expiry to `new_expires_ms`.
+    /// Resolves a live session and slides its expiry to `new_expires_ms`, writing only when the
+    /// stored expiry lags by more than [`SESSION_SLIDE_STEP_MS`] (so most requests only read).
     async fn touch_session(
         &self,
         token_hash: Vec<u8>,

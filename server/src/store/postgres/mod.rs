@@ -358,19 +358,27 @@ impl AuthStore for PgStore {
         let c = self.client().await?;
         let row = c
             .query_opt(
-                "UPDATE sessions SET expires_at = $3 WHERE token_hash = $1 AND expires_at > $2
-                 RETURNING user_id",
-                &[&token_hash, &ts(now_ms), &ts(new_expires_ms)],
+                "SELECT user_id, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+                &[&token_hash, &ts(now_ms)],
             )
             .await?;
         let Some(row) = row else {
             return Ok(None);
         };
         let user_id = UserId(row.get(0));
+        let mut expires_ms = row.get::<_, DateTime<Utc>>(1).timestamp_millis();
+        if new_expires_ms - expires_ms > super::SESSION_SLIDE_STEP_MS {
+            c.execute(
+                "UPDATE sessions SET expires_at = $2 WHERE token_hash = $1",
+                &[&token_hash, &ts(new_expires_ms)],
+            )
+            .await?;
+            expires_ms = new_expires_ms;
+        }
         Ok(Some(SessionRecord {
             user_id,
             grants: grants_of(&**c, user_id).await?,
-            expires_ms: new_expires_ms,
+            expires_ms,
         }))
     }
 

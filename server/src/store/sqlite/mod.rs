@@ -481,28 +481,45 @@ impl AuthStore for SqliteStore {
         now_ms: i64,
         new_expires_ms: i64,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        self.write(move |tx| {
-            let user: Option<String> = tx
-                .query_row(
-                    "UPDATE sessions SET expires_at = ?3
-                     WHERE token_hash = ?1 AND expires_at > ?2 RETURNING user_id",
-                    params![token_hash, now_ms, new_expires_ms],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(user) = user else {
-                return Ok(None);
-            };
-            let user_id = Uuid::parse_str(&user)
-                .map(UserId)
-                .map_err(|_| StoreError::Corrupt("user id".into()))?;
-            Ok(Some(SessionRecord {
-                user_id,
-                grants: grants_of(tx, user_id)?,
-                expires_ms: new_expires_ms,
-            }))
-        })
-        .await
+        let hash = token_hash.clone();
+        let found = self
+            .read(move |conn| {
+                let row: Option<(String, i64)> = conn
+                    .query_row(
+                        "SELECT user_id, expires_at FROM sessions
+                         WHERE token_hash = ?1 AND expires_at > ?2",
+                        params![hash, now_ms],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                let Some((user, expires)) = row else {
+                    return Ok(None);
+                };
+                let user_id = Uuid::parse_str(&user)
+                    .map(UserId)
+                    .map_err(|_| StoreError::Corrupt("user id".into()))?;
+                Ok(Some((user_id, expires, grants_of(conn, user_id)?)))
+            })
+            .await?;
+        let Some((user_id, mut expires_ms, grants)) = found else {
+            return Ok(None);
+        };
+        if new_expires_ms - expires_ms > super::SESSION_SLIDE_STEP_MS {
+            self.write(move |tx| {
+                tx.execute(
+                    "UPDATE sessions SET expires_at = ?2 WHERE token_hash = ?1",
+                    params![token_hash, new_expires_ms],
+                )?;
+                Ok(())
+            })
+            .await?;
+            expires_ms = new_expires_ms;
+        }
+        Ok(Some(SessionRecord {
+            user_id,
+            grants,
+            expires_ms,
+        }))
     }
 
     async fn revoke_session(&self, token_hash: Vec<u8>) -> Result<bool, StoreError> {
