@@ -1,1 +1,3 @@
+//! `connect`: the CommunityConnect core on a desktop.
+
 fn main() {}

@@ -640,6 +640,8 @@ impl PropertyStore for PgStore {
             company,
             accounts,
             meters,
+            // Providers and their submission windows arrive with the readings migration.
+            providers: Vec::new(),
         }))
     }
 }

@@ -298,6 +298,8 @@ fn load_home(conn: &Connection, id: ApartmentId) -> Result<Option<Home>, StoreEr
         company,
         accounts,
         meters,
+        // Providers and their submission windows arrive with the readings migration.
+        providers: Vec::new(),
     }))
 }
 
