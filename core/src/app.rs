@@ -393,3 +393,19 @@ impl ConnectApp {
         self.engine.trigger(Trigger::ConnectivityRegained);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shareable<T: Send + Sync>() {}
+
+    #[test]
+    fn the_app_and_its_records_can_be_shared_across_threads() {
+        // Shells hold the app in an `Arc` and call it from any thread.
+        shareable::<ConnectApp>();
+        shareable::<AppEvent>();
+        shareable::<ReadingItem>();
+        shareable::<AppError>();
+    }
+}

@@ -147,7 +147,6 @@ async fn property(State(s): State<Shared>, headers: HeaderMap) -> Response {
                 holder_name: HOLDER.into(),
             }],
             meters: vec![m],
-            providers: vec![],
         }],
     })
     .into_response()
