@@ -1,21 +1,19 @@
-//! `connect`: the CommunityConnect core on a desktop (partner till, operators, scripted resident
-//! flows). Each subcommand lives in its own module; this file only parses and dispatches.
-
-use anyhow::Result;
-use clap::{Parser, Subcommand};
+//! `connect`: the CommunityConnect core on a desktop. A thin dispatcher: each subcommand lives in
+//! its own module (`scan` for QR codes; readings, sync and partner subcommands join here).
 
 mod readings;
 mod session;
 
-/// CommunityConnect on the command line.
-#[derive(Debug, Parser)]
-#[command(name = "connect", version, about)]
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "connect", version, about = "CommunityConnect on the desktop")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 enum Command {
     /// Log in by phone: request a code, then log in with it.
     Login(session::LoginArgs),
@@ -25,18 +23,14 @@ enum Command {
     Sync(readings::SyncArgs),
 }
 
-fn main() -> Result<()> {
+fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
-    match &cli.command {
-        Command::Login(args) => session::login(args),
-        Command::Readings(args) => readings::run(args),
-        Command::Sync(args) => readings::sync(args),
+    match Cli::parse().command {
+        Command::Login(args) => session::login(&args),
+        Command::Readings(args) => readings::run(&args),
+        Command::Sync(args) => readings::sync(&args),
     }
 }

@@ -26,15 +26,6 @@ use crate::{
     },
 };
 
-/// A public key the app trusts for signed QR payloads (stickers, vouchers).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustedKey {
-    /// The key id carried in signed payloads.
-    pub key_id: String,
-    /// The Ed25519 public key.
-    pub public_key: Vec<u8>,
-}
-
 /// What the shell hands in at start.
 #[derive(Clone)]
 pub struct AppConfig {
@@ -44,8 +35,9 @@ pub struct AppConfig {
     pub server_url: String,
     /// The 32-byte key from the platform keystore that seals personal fields.
     pub db_key: [u8; 32],
-    /// Keys trusted for signed QR payloads.
-    pub trusted_keys: Vec<TrustedKey>,
+    /// Keys trusted for signed QR payloads, one `KEYID:BASE64PUBKEY` entry each (the format
+    /// `qr::TrustList::add_entry` reads), so keys rotate without an app update.
+    pub trusted_keys: Vec<String>,
 }
 
 impl std::fmt::Debug for AppConfig {
