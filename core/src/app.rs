@@ -152,6 +152,10 @@ pub enum AppError {
 type Listener = Arc<RwLock<Option<Box<dyn AppListener>>>>;
 
 /// The app: store, runtime, sync engine and listener.
+///
+/// The network methods other than [`ConnectApp::sync_now`] block on the app's own runtime: call
+/// them from a shell's background thread, never from inside an async runtime. Listener callbacks
+/// run on the runtime's threads and must not call blocking methods of the app.
 pub struct ConnectApp {
     store: Arc<Store>,
     transport: Arc<dyn Transport>,
