@@ -1,3 +1,36 @@
-//! `connect`: the CommunityConnect core on a desktop.
+//! `connect`: the CommunityConnect core on a desktop. A thin dispatcher: each subcommand lives in
+//! its own module (`scan` for QR codes; readings, sync and partner subcommands join here).
 
-fn main() {}
+mod readings;
+mod session;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "connect", version, about = "CommunityConnect on the desktop")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Log in by phone: request a code, then log in with it.
+    Login(session::LoginArgs),
+    /// Submit and list meter readings.
+    Readings(readings::ReadingsArgs),
+    /// Send queued readings and pull changes now.
+    Sync(readings::SyncArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Login(args) => session::login(&args),
+        Command::Readings(args) => readings::run(&args),
+        Command::Sync(args) => readings::sync(&args),
+    }
+}

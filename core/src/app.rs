@@ -26,15 +26,6 @@ use crate::{
     },
 };
 
-/// A public key the app trusts for signed QR payloads (stickers, vouchers).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustedKey {
-    /// The key id carried in signed payloads.
-    pub key_id: String,
-    /// The Ed25519 public key.
-    pub public_key: Vec<u8>,
-}
-
 /// What the shell hands in at start.
 #[derive(Clone)]
 pub struct AppConfig {
@@ -44,8 +35,9 @@ pub struct AppConfig {
     pub server_url: String,
     /// The 32-byte key from the platform keystore that seals personal fields.
     pub db_key: [u8; 32],
-    /// Keys trusted for signed QR payloads.
-    pub trusted_keys: Vec<TrustedKey>,
+    /// Keys trusted for signed QR payloads, one `KEYID:BASE64PUBKEY` entry each (the format
+    /// `qr::TrustList::add_entry` reads), so keys rotate without an app update.
+    pub trusted_keys: Vec<String>,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -160,6 +152,10 @@ pub enum AppError {
 type Listener = Arc<RwLock<Option<Box<dyn AppListener>>>>;
 
 /// The app: store, runtime, sync engine and listener.
+///
+/// The network methods other than [`ConnectApp::sync_now`] block on the app's own runtime: call
+/// them from a shell's background thread, never from inside an async runtime. Listener callbacks
+/// run on the runtime's threads and must not call blocking methods of the app.
 pub struct ConnectApp {
     store: Arc<Store>,
     transport: Arc<dyn Transport>,
@@ -391,5 +387,21 @@ impl ConnectApp {
     /// The shell reports that the network came back.
     pub fn connectivity_regained(&self) {
         self.engine.trigger(Trigger::ConnectivityRegained);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shareable<T: Send + Sync>() {}
+
+    #[test]
+    fn the_app_and_its_records_can_be_shared_across_threads() {
+        // Shells hold the app in an `Arc` and call it from any thread.
+        shareable::<ConnectApp>();
+        shareable::<AppEvent>();
+        shareable::<ReadingItem>();
+        shareable::<AppError>();
     }
 }

@@ -1,6 +1,7 @@
 //! The phone side of meter readings end to end: `ConnectApp` with its real store (SQLite files)
 //! and real HTTP client, against a small in-process `/v1` server on loopback that deduplicates on
 //! the reading id and applies the shared validation rules, as the real server will.
+#![cfg(feature = "client")]
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::{
@@ -146,7 +147,6 @@ async fn property(State(s): State<Shared>, headers: HeaderMap) -> Response {
                 holder_name: HOLDER.into(),
             }],
             meters: vec![m],
-            providers: vec![],
         }],
     })
     .into_response()

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    property::{Apartment, Building, ManagingCompany, PersonalAccount, UtilityProvider},
+    property::{Apartment, Building, ManagingCompany, PersonalAccount},
     readings::Meter,
 };
 
@@ -29,9 +29,6 @@ pub struct Home {
     pub accounts: Vec<PersonalAccount>,
     /// Meters of the apartment.
     pub meters: Vec<Meter>,
-    /// Providers billing the accounts, with their reading submission windows.
-    #[serde(default)]
-    pub providers: Vec<UtilityProvider>,
 }
 
 /// `GET /v1/buildings/{id}`: public facts about a building.

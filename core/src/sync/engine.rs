@@ -123,6 +123,8 @@ impl Driver {
         let mut wake_at: Option<Instant> = None;
         let mut periodic =
             tokio::time::interval_at(Instant::now() + self.config.periodic, self.config.periodic);
+        // After a long round, one periodic trigger is enough; a burst of them would only queue up.
+        periodic.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let input = tokio::select! {
                 command = commands.recv() => match command {

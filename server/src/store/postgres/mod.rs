@@ -640,8 +640,6 @@ impl PropertyStore for PgStore {
             company,
             accounts,
             meters,
-            // Providers and their submission windows arrive with the readings migration.
-            providers: Vec::new(),
         }))
     }
 }

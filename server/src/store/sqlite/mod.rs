@@ -298,8 +298,6 @@ fn load_home(conn: &Connection, id: ApartmentId) -> Result<Option<Home>, StoreEr
         company,
         accounts,
         meters,
-        // Providers and their submission windows arrive with the readings migration.
-        providers: Vec::new(),
     }))
 }
 
