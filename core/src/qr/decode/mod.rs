@@ -20,7 +20,7 @@ use super::error::DecodeError;
 pub const MAX_FRAME_PIXELS: u64 = 64 * 1024 * 1024;
 
 /// Long side (pixels) the first search level is downscaled to at most.
-const SEARCH_LONG_SIDE: usize = 800;
+const SEARCH_LONG_SIDE: usize = 640;
 
 /// One decoded QR code.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,32 +106,18 @@ pub fn decode_frame(
     } else {
         full()
     };
-    if search_level(&base, factor as f32, &mut found) {
+    if search_level(&base, factor as f32, Effort::Full, &mut found) {
         return Ok(found.codes);
     }
     if factor > 1 {
-        // Small codes in a big photo: try finer levels.
-        let mut f = factor / 2;
-        while f >= 1 {
-            let level = if f == 1 {
-                full()
-            } else {
-                pyramid::downscale(&full(), f)
-            };
-            if search_level(&level, f as f32, &mut found) {
-                return Ok(found.codes);
-            }
-            if f == 1 {
-                break;
-            }
-            f /= 2;
-        }
+        // Small codes in a big photo: one finer level.
+        let f = factor / 2;
+        let level = if f <= 1 { full() } else { pyramid::downscale(&full(), f) };
+        search_level(&level, f.max(1) as f32, Effort::Full, &mut found);
     } else if long <= SEARCH_LONG_SIDE / 2 {
         // Small image: modules may be 1–2 pixels wide; upscaling helps the capstone scan.
         let up = pyramid::upscale2(&base);
-        if search_level(&up, 0.5, &mut found) {
-            return Ok(found.codes);
-        }
+        search_level(&up, 0.5, Effort::Quick, &mut found);
     }
     Ok(found.codes)
 }
@@ -168,9 +154,18 @@ struct Attempt {
     decoded: usize,
 }
 
+/// How many threshold variants a level gets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Effort {
+    /// All variants, and rqrr's own threshold.
+    Full,
+    /// The first variant only.
+    Quick,
+}
+
 /// Runs the threshold variants on one level; true when the search can stop (codes found and every
 /// grid seen decoded).
-fn search_level(level: &Gray, scale: f32, found: &mut Found) -> bool {
+fn search_level(level: &Gray, scale: f32, effort: Effort, found: &mut Found) -> bool {
     if level.w < 21 || level.h < 21 {
         return false;
     }
@@ -178,26 +173,23 @@ fn search_level(level: &Gray, scale: f32, found: &mut Found) -> bool {
     binarize::stretch_contrast(&mut img, 0.01, 0.01);
     let integral = binarize::Integral::new(&img);
     let short = img.w.min(img.h);
-    let variants: [(usize, i32); 3] = [
-        ((short / 16).max(4), 4),
-        ((short / 6).max(8), 10),
-        ((short / 40).max(3), 2),
-    ];
+    let variants: &[(usize, i32)] = match effort {
+        Effort::Full => &[((short / 12).max(4), 8), ((short / 5).max(8), 12), ((short / 40).max(3), 4)],
+        Effort::Quick => &[((short / 12).max(4), 8)],
+    };
     let before = found.codes.len();
-    let mut unresolved = false;
-    for (i, &(radius, offset)) in variants.iter().enumerate() {
+    // rqrr's own row-average threshold first: cheapest, and enough for clean, evenly lit codes.
+    let a = run_rqrr_grey(&img, scale, found);
+    let mut unresolved = a.decoded < a.grids;
+    if found.codes.len() > before && !unresolved {
+        return true;
+    }
+    for &(radius, offset) in variants {
         let dark = binarize::local_mean_threshold(&img, &integral, radius, offset);
         let a = run_rqrr_bitmap(&dark, img.w, img.h, scale, found);
         unresolved = a.decoded < a.grids;
         if found.codes.len() > before && !unresolved {
             return true;
-        }
-        if i == 0 && a.grids == 0 && found.codes.len() == before {
-            // No grid at all with a mid window: try rqrr's own threshold before smaller/larger windows.
-            let b = run_rqrr_grey(&img, scale, found);
-            if found.codes.len() > before && b.decoded >= b.grids {
-                return true;
-            }
         }
     }
     found.codes.len() > before && !unresolved
