@@ -169,6 +169,8 @@ fn decode_rqrr(img: &image::GrayImage) -> Vec<(String, Quad)> {
     })
 }
 
+static PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 thread_local! {
     static RQRR_PANICKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -194,7 +196,10 @@ fn main() -> anyhow::Result<()> {
         other => bail!("unknown decoder {other:?} (connect or rqrr)"),
     };
     // rqrr prints a panic message for each guarded panic; keep the table readable.
-    std::panic::set_hook(Box::new(|_| {}));
+    // Count them instead, to name the frames on which rqrr panics (regression tests in core).
+    std::panic::set_hook(Box::new(|_| {
+        PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }));
     let set = args.set.clone().unwrap_or_else(|| {
         args.root
             .file_name()
@@ -257,6 +262,12 @@ fn main() -> anyhow::Result<()> {
                 if rep == 0 {
                     res = r;
                 }
+            }
+            let panics = PANICS.swap(0, std::sync::atomic::Ordering::Relaxed);
+            if panics > 0 && args.decoder == "connect" {
+                eprintln!(
+                    "rqrr panicked {panics} times (guarded) inside decode_frame on {fname}/{name}"
+                );
             }
             if RQRR_PANICKED.with(|p| p.replace(false)) {
                 eprintln!("plain rqrr panicked on {fname}/{name}");

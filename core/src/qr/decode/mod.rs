@@ -93,7 +93,7 @@ pub fn decode_frame(
     let factor = long.div_ceil(SEARCH_LONG_SIDE).max(1);
     let mut found = Found::default();
 
-    // Level 0: downscale straight from the strided buffer (no full-size copy for big frames).
+    // Level 0: the frame downscaled so its long side is at most SEARCH_LONG_SIDE.
     let full = || {
         let mut px = Vec::with_capacity(w * h);
         for y in 0..h {
@@ -106,15 +106,19 @@ pub fn decode_frame(
     } else {
         full()
     };
-    if search_level(&base, factor as f32, Effort::Full, &mut found) {
-        return Ok(found.codes);
-    }
+    let done = search_level(&base, factor as f32, Effort::Full, &mut found);
     if factor > 1 {
-        // Small codes in a big photo: one finer level.
+        // Small codes in a big photo vanish when downscaled: search one finer level, fully when
+        // some grid was left unread, else with rqrr's threshold only (codes beside the ones read).
         let f = factor / 2;
-        let level = if f <= 1 { full() } else { pyramid::downscale(&full(), f) };
-        search_level(&level, f.max(1) as f32, Effort::Full, &mut found);
-    } else if long <= SEARCH_LONG_SIDE / 2 {
+        let level = if f <= 1 {
+            full()
+        } else {
+            pyramid::downscale(&full(), f)
+        };
+        let effort = if done { Effort::Grey } else { Effort::Full };
+        search_level(&level, f.max(1) as f32, effort, &mut found);
+    } else if !done && long <= SEARCH_LONG_SIDE / 2 {
         // Small image: modules may be 1–2 pixels wide; upscaling helps the capstone scan.
         let up = pyramid::upscale2(&base);
         search_level(&up, 0.5, Effort::Quick, &mut found);
@@ -159,8 +163,10 @@ struct Attempt {
 enum Effort {
     /// All variants, and rqrr's own threshold.
     Full,
-    /// The first variant only.
+    /// rqrr's threshold and the first local-mean variant.
     Quick,
+    /// rqrr's threshold only.
+    Grey,
 }
 
 /// Runs the threshold variants on one level; true when the search can stop (codes found and every
@@ -171,11 +177,15 @@ fn search_level(level: &Gray, scale: f32, effort: Effort, found: &mut Found) -> 
     }
     let mut img = level.clone();
     binarize::stretch_contrast(&mut img, 0.01, 0.01);
-    let integral = binarize::Integral::new(&img);
     let short = img.w.min(img.h);
     let variants: &[(usize, i32)] = match effort {
-        Effort::Full => &[((short / 12).max(4), 8), ((short / 5).max(8), 12), ((short / 40).max(3), 4)],
+        Effort::Full => &[
+            ((short / 12).max(4), 8),
+            ((short / 5).max(8), 12),
+            ((short / 40).max(3), 4),
+        ],
         Effort::Quick => &[((short / 12).max(4), 8)],
+        Effort::Grey => &[],
     };
     let before = found.codes.len();
     // rqrr's own row-average threshold first: cheapest, and enough for clean, evenly lit codes.
@@ -184,6 +194,10 @@ fn search_level(level: &Gray, scale: f32, effort: Effort, found: &mut Found) -> 
     if found.codes.len() > before && !unresolved {
         return true;
     }
+    if variants.is_empty() {
+        return found.codes.len() > before && !unresolved;
+    }
+    let integral = binarize::Integral::new(&img);
     for &(radius, offset) in variants {
         let dark = binarize::local_mean_threshold(&img, &integral, radius, offset);
         let a = run_rqrr_bitmap(&dark, img.w, img.h, scale, found);
