@@ -94,7 +94,11 @@ fn print_code(code: &DecodedCode, trust: Option<&StickerTrust>) {
             claims.building_id, claims.issued_on, claims.key_id
         ),
         Err(StickerError::NotStickerUrl) => println!("  not a building sticker"),
-        Err(e) => println!("  FORGED or foreign sticker: {e}"),
+        // Another site or plain http: not opened, but not claimed to be a forgery of ours either.
+        Err(e @ (StickerError::OtherHost(_) | StickerError::InsecureUrl)) => {
+            println!("  refused: {e}")
+        }
+        Err(e) => println!("  FORGED sticker: {e}"),
     }
 }
 
