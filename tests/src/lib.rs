@@ -1,1 +1,3 @@
 //! connect-tests.
+
+pub mod geo_data;
