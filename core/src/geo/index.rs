@@ -11,13 +11,10 @@
 //! Distances for the "near" answer are metres in a local projection around the query point, using
 //! the WGS84 metres-per-degree series; over a few tens of metres this agrees with UTM to millimetres.
 
-use std::ops::ControlFlow;
-
 use geo::{LineString, MultiPolygon};
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
 
 use crate::geo::error::IndexError;
+use crate::geo::rtree::{BBox, PackedRTree};
 use crate::ids::{BuildingId, CompanyId, RegionId};
 
 /// Radius within which buildings are offered when the point is in none, whatever the accuracy.
@@ -117,8 +114,6 @@ pub(crate) struct IndexData {
     pub(crate) verts: Vec<[i32; 2]>,
 }
 
-type PolyBox = GeomWithData<Rectangle<[f64; 2]>, u32>;
-
 /// Building footprints with ids, addresses and managing companies, ready for point lookups.
 #[derive(Debug, Clone)]
 pub struct BuildingIndex {
@@ -126,7 +121,7 @@ pub struct BuildingIndex {
     /// Vertices in degrees, (lon, lat), exactly `verts / 1e7`.
     coords: Vec<[f64; 2]>,
     poly_building: Vec<u32>,
-    tree: RTree<PolyBox>,
+    tree: PackedRTree,
 }
 
 impl PartialEq for BuildingIndex {
@@ -317,16 +312,13 @@ impl BuildingIndex {
                 lo = [lo[0].min(c[0]), lo[1].min(c[1])];
                 hi = [hi[0].max(c[0]), hi[1].max(c[1])];
             }
-            boxes.push(GeomWithData::new(
-                Rectangle::from_corners(lo, hi),
-                len_u32(p),
-            ));
+            boxes.push([lo[0], lo[1], hi[0], hi[1]]);
         }
         Self {
             data,
             coords,
             poly_building,
-            tree: RTree::bulk_load(boxes),
+            tree: PackedRTree::new(&boxes),
         }
     }
 
@@ -413,8 +405,7 @@ impl BuildingIndex {
             return None;
         }
         let mut best: Option<usize> = None;
-        let _ = self.tree.locate_all_at_point_int(&[lon, lat], |pb| {
-            let p = pb.data as usize;
+        self.tree.search(&[lon, lat, lon, lat], |p| {
             if self.polygon_contains(p, lon, lat) {
                 let b = self.poly_building[p] as usize;
                 best = Some(match best {
@@ -422,7 +413,6 @@ impl BuildingIndex {
                     _ => b,
                 });
             }
-            ControlFlow::<()>::Continue(())
         });
         best
     }
@@ -456,11 +446,10 @@ impl BuildingIndex {
         }
         let (mx, my) = metres_per_degree(lat);
         let (dlon, dlat) = (radius_m / mx, radius_m / my);
-        let env = AABB::from_corners([lon - dlon, lat - dlat], [lon + dlon, lat + dlat]);
+        let env: BBox = [lon - dlon, lat - dlat, lon + dlon, lat + dlat];
         let r2 = radius_m * radius_m;
         let mut found: Vec<(usize, f64)> = Vec::new();
-        let _ = self.tree.locate_in_envelope_intersecting_int(&env, |pb| {
-            let p = pb.data as usize;
+        self.tree.search(&env, |p| {
             let mut best = f64::INFINITY;
             for r in self.data.poly_rings[p] as usize..self.data.poly_rings[p + 1] as usize {
                 let ring = self.ring(r);
@@ -479,7 +468,6 @@ impl BuildingIndex {
                     None => found.push((b, best)),
                 }
             }
-            ControlFlow::<()>::Continue(())
         });
         for f in &mut found {
             f.1 = f.1.sqrt();

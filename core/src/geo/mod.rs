@@ -10,6 +10,7 @@ mod error;
 mod geojson;
 mod index;
 mod pack;
+mod rtree;
 
 pub use error::{GeoJsonError, IndexError, ManagersCsvError, PackError};
 pub use geojson::{
