@@ -121,6 +121,7 @@ pub struct BuildingIndex {
     /// Vertices in degrees, (lon, lat), exactly `verts / 1e7`.
     coords: Vec<[f64; 2]>,
     poly_building: Vec<u32>,
+    poly_boxes: Vec<BBox>,
     tree: PackedRTree,
 }
 
@@ -319,6 +320,7 @@ impl BuildingIndex {
             coords,
             poly_building,
             tree: PackedRTree::new(&boxes),
+            poly_boxes: boxes,
         }
     }
 
@@ -450,6 +452,14 @@ impl BuildingIndex {
         let r2 = radius_m * radius_m;
         let mut found: Vec<(usize, f64)> = Vec::new();
         self.tree.search(&env, |p| {
+            // The box reaches into the query square but may still be farther than the radius
+            // (a corner); that is cheap to rule out before measuring every edge.
+            let bb = &self.poly_boxes[p];
+            let bx = (bb[0] - lon).max(lon - bb[2]).max(0.0) * mx;
+            let by = (bb[1] - lat).max(lat - bb[3]).max(0.0) * my;
+            if bx * bx + by * by > r2 {
+                return;
+            }
             let mut best = f64::INFINITY;
             for r in self.data.poly_rings[p] as usize..self.data.poly_rings[p + 1] as usize {
                 let ring = self.ring(r);
