@@ -136,6 +136,8 @@ pub struct Agreement {
     pub no_nearest_ok: usize,
     /// Points with no reference building within 15 m.
     pub no_nearest_expected: usize,
+    /// Largest gap between our first candidate and the reference's building among the ties.
+    pub max_tie_gap_m: f64,
     /// Largest |our distance − reference distance| for agreeing nearest answers, metres.
     pub max_dist_diff_m: f64,
     /// Up to 10 disagreements, described.
@@ -155,7 +157,7 @@ impl Agreement {
     /// Counts, one line per check.
     pub fn summary(&self) -> String {
         format!(
-            "inside {}/{}, not inside {}/{}, company {}/{}, nearest within 15 m {}/{} (+{} near-ties), no building within 15 m {}/{}, max nearest distance gap {:.3} m",
+            "inside {}/{}, not inside {}/{}, company {}/{}, nearest within 15 m {}/{} (+{} near-ties, gap at most {:.4} m), no building within 15 m {}/{}, max nearest distance gap {:.3} m",
             self.inside_ok,
             self.inside_expected,
             self.outside_ok,
@@ -165,6 +167,7 @@ impl Agreement {
             self.nearest_ok,
             self.nearest_expected,
             self.nearest_tie,
+            self.max_tie_gap_m,
             self.no_nearest_ok,
             self.no_nearest_expected,
             self.max_dist_diff_m
