@@ -6,6 +6,12 @@ package org.communityconnect.app
 
 import android.app.Application
 import androidx.work.Configuration
+import kotlinx.coroutines.MainScope
+import kotlinx.coroutines.flow.distinctUntilChanged
+import kotlinx.coroutines.flow.filter
+import kotlinx.coroutines.flow.map
+import kotlinx.coroutines.launch
+import org.communityconnect.core.ReadingState
 import org.communityconnect.app.core.Core
 import org.communityconnect.app.core.CoreApi
 import org.communityconnect.app.platform.EventNotifier
@@ -31,5 +37,13 @@ class ConnectApplication : Application(), Configuration.Provider {
         )
         EventNotifier(this, core).start()
         SyncWorker.schedule(this)
+        // A write made offline must reach the server even if the process dies before the network
+        // returns: while anything is queued, keep a one-off job waiting for connectivity.
+        MainScope().launch {
+            core.readings.map { items -> items.any { it.state == ReadingState.QUEUED } }
+                .distinctUntilChanged()
+                .filter { it }
+                .collect { SyncWorker.syncWhenOnline(this@ConnectApplication) }
+        }
     }
 }
