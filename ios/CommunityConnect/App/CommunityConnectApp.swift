@@ -42,7 +42,7 @@ final class Launch: ObservableObject {
             notifier.start(core: core)
             state = .ready(core)
         } catch {
-            state = .failed(error.localizedDescription)
+            state = .failed(error.residentMessage)
         }
     }
 }

@@ -131,7 +131,7 @@ final class Core: ObservableObject {
             return .opened(buildingId: claims.buildingId, issuedOn: claims.issuedOn)
         } catch {
             // Core's messages are already written for the resident (other host, forged, update the app).
-            return .refused(reason: (error as? StickerScanError).map(\.reason) ?? error.localizedDescription)
+            return .refused(reason: error.residentMessage)
         }
     }
 

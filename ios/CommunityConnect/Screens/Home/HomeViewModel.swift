@@ -43,7 +43,7 @@ final class HomeViewModel: ObservableObject {
         state.busy = true
         state.error = nil
         Task {
-            do { try await body() } catch { state.error = error.localizedDescription }
+            do { try await body() } catch { state.error = error.residentMessage }
             state.busy = false
         }
     }

@@ -29,7 +29,7 @@ final class PartnerViewModel: ObservableObject {
             do {
                 state = .checked(scannedText: text, check: try core.community.checkVoucher(scannedText: text), redeeming: false)
             } catch {
-                state = .failed(reason: error.localizedDescription)
+                state = .failed(reason: error.residentMessage)
             }
         }
     }
@@ -42,7 +42,7 @@ final class PartnerViewModel: ObservableObject {
                 try await core.community.redeemVoucher(scannedText: text)
                 state = .redeemed(points: check.points)
             } catch {
-                state = .failed(reason: error.localizedDescription)
+                state = .failed(reason: error.residentMessage)
             }
         }
     }

@@ -27,7 +27,7 @@ final class PointsViewModel: ObservableObject {
                 state.voucher = try await core.community.createVoucher(offerId: offerId)
                 state.message = nil
             } catch {
-                state.message = error.localizedDescription
+                state.message = error.residentMessage
             }
         }
     }

@@ -55,7 +55,7 @@ final class ReadingsViewModel: ObservableObject {
                 }
             } catch {
                 state.confirmation = nil
-                state.message = error.localizedDescription
+                state.message = error.residentMessage
             }
         }
     }

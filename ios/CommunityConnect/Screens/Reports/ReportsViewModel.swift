@@ -35,7 +35,7 @@ final class ReportsViewModel: ObservableObject {
         state.sending = true
         state.message = nil
         Task {
-            do { try await body() } catch { state.message = error.localizedDescription }
+            do { try await body() } catch { state.message = error.residentMessage }
             state.sending = false
             reload()
         }

@@ -128,6 +128,6 @@ class Core(
         StickerOutcome.Opened(app.verifySticker(text))
     } catch (e: StickerScanException) {
         // Core's messages are already written for the resident (wrong host, forged, update the app).
-        StickerOutcome.Refused(e.message ?: "")
+        StickerOutcome.Refused(e.residentMessage())
     }
 }

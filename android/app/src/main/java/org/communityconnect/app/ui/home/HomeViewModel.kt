@@ -10,6 +10,7 @@ import kotlinx.coroutines.flow.combine
 import kotlinx.coroutines.flow.stateIn
 import kotlinx.coroutines.launch
 import org.communityconnect.app.core.CoreApi
+import org.communityconnect.app.core.residentMessage
 
 class HomeViewModel(private val core: CoreApi) : ViewModel() {
     private val local = MutableStateFlow(HomeUiState())
@@ -36,7 +37,7 @@ class HomeViewModel(private val core: CoreApi) : ViewModel() {
                 local.value = local.value.copy(busy = false)
             } catch (e: Exception) {
                 // Core's errors carry messages meant for the resident.
-                local.value = local.value.copy(busy = false, error = e.message)
+                local.value = local.value.copy(busy = false, error = e.residentMessage())
             }
         }
     }

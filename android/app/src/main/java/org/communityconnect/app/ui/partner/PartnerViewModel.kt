@@ -10,6 +10,7 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.launch
 import org.communityconnect.app.core.CoreApi
+import org.communityconnect.app.core.residentMessage
 
 class PartnerViewModel(private val core: CoreApi) : ViewModel() {
     private val _state = MutableStateFlow<PartnerUiState>(PartnerUiState.Scanning)
@@ -22,7 +23,7 @@ class PartnerViewModel(private val core: CoreApi) : ViewModel() {
         _state.value = try {
             PartnerUiState.Checked(text, core.community.checkVoucher(text))
         } catch (e: Exception) {
-            PartnerUiState.Failed(e.message ?: "")
+            PartnerUiState.Failed(e.residentMessage())
         }
     }
 
@@ -34,7 +35,7 @@ class PartnerViewModel(private val core: CoreApi) : ViewModel() {
                 core.community.redeemVoucher(checked.scannedText)
                 PartnerUiState.Redeemed(checked.check.points)
             } catch (e: Exception) {
-                PartnerUiState.Failed(e.message ?: "")
+                PartnerUiState.Failed(e.residentMessage())
             }
         }
     }

@@ -10,6 +10,7 @@ import kotlinx.coroutines.flow.combine
 import kotlinx.coroutines.flow.stateIn
 import kotlinx.coroutines.launch
 import org.communityconnect.app.core.CoreApi
+import org.communityconnect.app.core.residentMessage
 
 class PointsViewModel(private val core: CoreApi) : ViewModel() {
     private val local = MutableStateFlow(PointsUiState(available = core.community.available))
@@ -23,7 +24,7 @@ class PointsViewModel(private val core: CoreApi) : ViewModel() {
             local.value = try {
                 local.value.copy(voucher = core.community.createVoucher(offerId), message = null)
             } catch (e: Exception) {
-                local.value.copy(message = e.message)
+                local.value.copy(message = e.residentMessage())
             }
         }
     }

@@ -13,6 +13,7 @@ import kotlinx.coroutines.flow.combine
 import kotlinx.coroutines.flow.stateIn
 import kotlinx.coroutines.launch
 import org.communityconnect.app.core.CoreApi
+import org.communityconnect.app.core.residentMessage
 import org.communityconnect.app.core.SubmitOutcome
 import org.communityconnect.core.ReadingState
 import org.communityconnect.core.Tariff
@@ -38,7 +39,7 @@ class ReadingsViewModel(private val core: CoreApi) : ViewModel() {
             val outcome = try {
                 core.submitReading(meterId, tariffValues, System.currentTimeMillis(), confirmedJump)
             } catch (e: Exception) {
-                local.value = local.value.copy(confirmation = null, message = e.message)
+                local.value = local.value.copy(confirmation = null, message = e.residentMessage())
                 return@launch
             }
             local.value = when (outcome) {

@@ -10,6 +10,7 @@ import kotlinx.coroutines.flow.combine
 import kotlinx.coroutines.flow.stateIn
 import kotlinx.coroutines.launch
 import org.communityconnect.app.core.CoreApi
+import org.communityconnect.app.core.residentMessage
 
 class ReportsViewModel(private val core: CoreApi) : ViewModel() {
     private val local = MutableStateFlow(ReportsUiState(available = core.community.available))
@@ -25,7 +26,7 @@ class ReportsViewModel(private val core: CoreApi) : ViewModel() {
         viewModelScope.launch {
             local.value = local.value.copy(sending = true, message = null)
             val error = runCatching { block() }.exceptionOrNull()
-            local.value = local.value.copy(sending = false, message = error?.message)
+            local.value = local.value.copy(sending = false, message = error?.residentMessage())
         }
     }
 }
