@@ -3,6 +3,7 @@ package org.communityconnect.app.ui.home
 
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
@@ -84,8 +85,10 @@ private fun Property(state: HomeUiState, onRefresh: () -> Unit, onLogout: () -> 
         if (state.outages.isEmpty()) item { Text(stringResource(R.string.no_outages)) }
         items(state.outages, key = { it.id }) { Text("${it.utility}: ${it.description}") }
         item {
-            TextButton(onClick = onRefresh) { Text(stringResource(R.string.refresh)) }
-            TextButton(onClick = onLogout) { Text(stringResource(R.string.log_out)) }
+            Row {
+                TextButton(onClick = onRefresh) { Text(stringResource(R.string.refresh)) }
+                TextButton(onClick = onLogout) { Text(stringResource(R.string.log_out)) }
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package org.communityconnect.app.ui.readings
 
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
@@ -19,6 +20,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateMapOf
 import androidx.compose.runtime.remember
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardType
@@ -59,8 +61,10 @@ fun ReadingsContent(
         state.message?.let { item { Text(it, color = MaterialTheme.colorScheme.error) } }
         items(state.meters, key = { it.id }) { MeterForm(it) { values -> onSubmit(it.id, values, false) } }
         item {
-            Text(stringResource(R.string.queue, state.queued.size), style = MaterialTheme.typography.titleMedium)
-            TextButton(onClick = onSyncNow, enabled = !state.syncing) { Text(stringResource(R.string.sync_now)) }
+            Row(verticalAlignment = Alignment.CenterVertically) {
+                Text(stringResource(R.string.queue, state.queued.size), style = MaterialTheme.typography.titleMedium)
+                TextButton(onClick = onSyncNow, enabled = !state.syncing) { Text(stringResource(R.string.sync_now)) }
+            }
         }
         items(state.queued, key = { it.reading.id }) { ReadingRow(it) }
         item { Text(stringResource(R.string.rejected), style = MaterialTheme.typography.titleMedium) }

@@ -61,16 +61,18 @@ fun ReportsContent(state: ReportsUiState, onFile: (String, String, List<Uri>) ->
         if (!state.available) item { Text(stringResource(R.string.not_in_this_build)) }
         state.message?.let { item { Text(it, color = MaterialTheme.colorScheme.error) } }
         item {
-            Text(stringResource(R.string.new_report), style = MaterialTheme.typography.titleMedium)
-            OutlinedTextField(title, { title = it }, label = { Text(stringResource(R.string.report_title)) })
-            OutlinedTextField(description, { description = it }, label = { Text(stringResource(R.string.report_description)) }, minLines = 3)
-            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                TextButton(onClick = { picker.launch(PickVisualMediaRequest(ActivityResultContracts.PickVisualMedia.ImageOnly)) }) {
-                    Text(stringResource(R.string.add_photos, photos.size))
-                }
-                Button(onClick = { onFile(title, description, photos); title = ""; description = ""; photos = emptyList() },
-                    enabled = state.available && !state.sending && title.isNotBlank()) {
-                    Text(stringResource(R.string.send))
+            Column(verticalArrangement = Arrangement.spacedBy(6.dp)) {
+                Text(stringResource(R.string.new_report), style = MaterialTheme.typography.titleMedium)
+                OutlinedTextField(title, { title = it }, label = { Text(stringResource(R.string.report_title)) })
+                OutlinedTextField(description, { description = it }, label = { Text(stringResource(R.string.report_description)) }, minLines = 3)
+                Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                    TextButton(onClick = { picker.launch(PickVisualMediaRequest(ActivityResultContracts.PickVisualMedia.ImageOnly)) }) {
+                        Text(stringResource(R.string.add_photos, photos.size))
+                    }
+                    Button(onClick = { onFile(title, description, photos); title = ""; description = ""; photos = emptyList() },
+                        enabled = state.available && !state.sending && title.isNotBlank()) {
+                        Text(stringResource(R.string.send))
+                    }
                 }
             }
         }
