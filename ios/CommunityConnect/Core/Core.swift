@@ -160,7 +160,7 @@ private final class EventForwarder: AppListener {
 
     init(core: Core) { self.core = core }
 
-    func onEvent(event: AppEvent) throws {
+    func onEvent(event: AppEvent) {
         Task { @MainActor [weak core] in core?.handle(event) }
     }
 }
