@@ -51,6 +51,11 @@ pub struct Config {
     #[arg(long, env = "CONNECT_TRUSTED_PROXY_HEADER")]
     pub trusted_proxy_header: Option<String>,
 
+    /// JSON file with the problem-report categories (`[{"code", "title", "emergency",
+    /// "deadline_hours"}]`); unset = the built-in list.
+    #[arg(long, env = "CONNECT_REPORT_CATEGORIES")]
+    pub report_categories: Option<PathBuf>,
+
     /// Folder of shared data sets (the demo seeds real buildings from `geo/vologda` there).
     #[arg(long, env = "CONNECT_DATA_DIR")]
     pub data_dir: Option<PathBuf>,

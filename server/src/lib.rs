@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod ops;
 pub mod property;
+pub mod reports;
 pub mod store;
 
 use std::sync::Arc;
@@ -36,6 +37,8 @@ pub struct Settings {
     pub trusted_proxy_header: Option<String>,
     /// Largest accepted body in bytes.
     pub body_limit: usize,
+    /// Problem-report categories and their deadlines.
+    pub report_categories: Vec<connect_core::api::reports::ReportCategory>,
 }
 
 impl Default for Settings {
@@ -46,6 +49,7 @@ impl Default for Settings {
             otp_resend_secs: 60,
             trusted_proxy_header: None,
             body_limit: 1024 * 1024,
+            report_categories: reports::default_categories(),
         }
     }
 }
@@ -91,6 +95,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(property::router())
         .merge(admin::router())
+        .merge(reports::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

@@ -107,6 +107,15 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
         otp_resend_secs: config.otp_resend_secs,
         trusted_proxy_header: config.trusted_proxy_header.clone(),
         body_limit: config.body_limit,
+        report_categories: match &config.report_categories {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                serde_json::from_str(&text)
+                    .with_context(|| format!("parsing report categories in {}", path.display()))?
+            }
+            None => connect_server::reports::default_categories(),
+        },
     };
     let state = AppState::new(store, keys, sms, settings);
     let listener = tokio::net::TcpListener::bind(config.addr)

@@ -25,8 +25,92 @@ fn none(_: &World) -> Option<Value> {
     None
 }
 
+/// Reports of resident A prepared by [`prepare_reports`]: fresh (accepted by the status case),
+/// resolved (rated by the rating case) and resolved (reopened by the reopen case).
+const REPORT_FRESH: &str = "01900000-0000-7000-8000-000000000001";
+const REPORT_TO_RATE: &str = "01900000-0000-7000-8000-000000000002";
+const REPORT_TO_REOPEN: &str = "01900000-0000-7000-8000-000000000003";
+/// The smallest thing that passes the server's JPEG check.
+const TINY_JPEG_B64: &str = "/9j/2wBDAA==";
+
+async fn prepare_reports(w: &World) {
+    let resident = w.client(ResidentA);
+    let staff = w.client(StaffX);
+    for id in [REPORT_FRESH, REPORT_TO_RATE, REPORT_TO_REOPEN] {
+        resident
+            .post_ok(
+                "/v1/reports",
+                json!({"id": id, "building_id": w.a.building_id, "category": "leak",
+                       "text": "water", "place": "entrance 1", "photos": [TINY_JPEG_B64]}),
+            )
+            .await;
+    }
+    for id in [REPORT_TO_RATE, REPORT_TO_REOPEN] {
+        for action in ["accept", "resolve"] {
+            staff
+                .post_ok(
+                    &format!("/v1/company/reports/{id}/status"),
+                    json!({"action": action, "comment": "done"}),
+                )
+                .await;
+        }
+    }
+}
+
 fn routes() -> Vec<RouteCase> {
     vec![
+        RouteCase {
+            method: Method::POST,
+            path: |_| "/v1/reports".into(),
+            body: |w| {
+                Some(
+                    json!({"id": uuid::Uuid::now_v7(), "building_id": w.a.building_id, "category": "lift", "text": "stuck", "place": "entrance 2"}),
+                )
+            },
+            allowed: &[ResidentA],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |_| format!("/v1/reports/{REPORT_FRESH}"),
+            body: none,
+            allowed: &[ResidentA, StaffX, AuthorityR1],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |_| format!("/v1/reports/{REPORT_FRESH}/photos/0"),
+            body: none,
+            allowed: &[ResidentA, StaffX],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |_| format!("/v1/reports/{REPORT_FRESH}/comments"),
+            body: |_| Some(json!({"text": "any news?"})),
+            allowed: &[ResidentA, StaffX],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |_| format!("/v1/company/reports/{REPORT_FRESH}/status"),
+            body: |_| Some(json!({"action": "accept"})),
+            allowed: &[StaffX],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |_| format!("/v1/reports/{REPORT_TO_RATE}/rating"),
+            body: |_| Some(json!({"stars": 5})),
+            allowed: &[ResidentA],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |_| format!("/v1/reports/{REPORT_TO_REOPEN}/reopen"),
+            body: |_| Some(json!({"text": "leaking again"})),
+            allowed: &[ResidentA],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |_| "/v1/company/reports".into(),
+            body: none,
+            allowed: &[StaffX, StaffY],
+        },
         RouteCase {
             method: Method::GET,
             path: |w| format!("/v1/apartments/{}", w.a.apartment_id),
@@ -103,6 +187,7 @@ fn routes() -> Vec<RouteCase> {
 }
 
 async fn check_world(w: &World) {
+    prepare_reports(w).await;
     for case in routes() {
         let path = (case.path)(w);
         for actor in Actor::ALL {
@@ -174,6 +259,8 @@ async fn sessionless_calls_to_private_routes_get_401_with_the_error_shape() {
         (Method::GET, "/v1/me"),
         (Method::GET, "/v1/property"),
         (Method::POST, "/v1/auth/logout"),
+        (Method::GET, "/v1/reports"),
+        (Method::GET, "/v1/company/reports"),
     ] {
         let (s, body) = anon.call(method, path, None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{path}");

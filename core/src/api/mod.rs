@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod property;
 pub mod readings;
+pub mod reports;
 pub mod sync;
 
 pub use error::{ErrorBody, ErrorCode};

@@ -6,7 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{api::readings::StoredReading, readings::Meter};
+use crate::{
+    api::{
+        readings::StoredReading,
+        reports::{ReportEvent, ReportView},
+    },
+    readings::Meter,
+};
 
 /// The answer to `GET /v1/sync?since=<cursor>` (no `since` on the first pull).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -20,6 +26,12 @@ pub struct SyncResponse {
     /// Readings of those meters the server holds (the server-side history), from any device.
     #[serde(default)]
     pub readings: Vec<StoredReading>,
+    /// The resident's reports whose status changed (current view, without history).
+    #[serde(default)]
+    pub reports: Vec<ReportView>,
+    /// Resident-visible report events (status changes, answers), oldest first.
+    #[serde(default)]
+    pub report_events: Vec<ReportEvent>,
     /// More changes are waiting: pull again with the new cursor.
     #[serde(default)]
     pub has_more: bool,

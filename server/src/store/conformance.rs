@@ -16,7 +16,12 @@ use connect_core::{
 };
 use uuid::Uuid;
 
-use super::{CodeCheck, Grant, IssueOutcome, NewCode, PropertyStore, Store, StoreError};
+use connect_core::{api::reports::EventAuthor, ids::ReportId, reports::ReportStatus};
+
+use super::{
+    CodeCheck, Filed, Grant, IssueOutcome, NewCode, NewEvent, NewReport, PropertyStore,
+    ReportFilter, Store, StoreError,
+};
 
 /// A store under test plus what must be cleaned up after it.
 pub struct Fixture {
@@ -384,6 +389,211 @@ pub async fn constraint_violations_are_reported_and_write_nothing(s: &dyn Store)
     assert!(s.building(BuildingId("B2".into())).await.unwrap().is_none());
 }
 
+async fn report_world(s: &dyn Store) -> UserId {
+    s.upsert_company(company("X")).await.unwrap();
+    s.upsert_company(company("Y")).await.unwrap();
+    s.upsert_buildings(vec![building("B1", Some("X")), building("B2", Some("Y"))])
+        .await
+        .unwrap();
+    s.ensure_user(vec![7; 32], vec![0], T0).await.unwrap()
+}
+
+fn new_report(author: UserId, building: &str, company: &str, filed_ms: i64) -> NewReport {
+    NewReport {
+        id: ReportId(Uuid::now_v7()),
+        author,
+        building_id: BuildingId(building.into()),
+        company_id: Some(CompanyId(company.into())),
+        region_id: RegionId("R".into()),
+        category: "leak".into(),
+        text: "water from the ceiling".into(),
+        place: "entrance 1".into(),
+        content_sha256: "ab".repeat(32),
+        photos: vec![vec![0xFF, 0xD8, 0xFF, 1], vec![0xFF, 0xD8, 0xFF, 2]],
+        filed_ms,
+        due_ms: filed_ms + 3_600_000,
+    }
+}
+
+fn event(at_ms: i64, author: EventAuthor, text: Option<&str>) -> NewEvent {
+    NewEvent {
+        at_ms,
+        author,
+        text: text.map(str::to_owned),
+    }
+}
+
+// 2026-03-01 and 2027-01-01 (UTC).
+const MS_2026: i64 = 1_772_323_200_000;
+const MS_2027: i64 = 1_798_761_600_000;
+
+pub async fn reports_are_numbered_per_year_and_a_repeated_id_writes_nothing(s: &dyn Store) {
+    let u = report_world(s).await;
+    let first = new_report(u, "B1", "X", MS_2026);
+    let Filed::Created(a) = s.file_report(first.clone()).await.unwrap() else {
+        panic!("first filing must create");
+    };
+    assert_eq!(a.number, "2026-000001");
+    assert_eq!(a.status, ReportStatus::New);
+    assert_eq!(a.photo_count, 2);
+    let Filed::Created(b) = s
+        .file_report(new_report(u, "B2", "Y", MS_2026 + 1))
+        .await
+        .unwrap()
+    else {
+        panic!("second filing must create");
+    };
+    assert_eq!(b.number, "2026-000002");
+    // The same id again, even with other text, returns the stored row untouched.
+    let mut again = first.clone();
+    again.text = "other".into();
+    assert_eq!(
+        s.file_report(again).await.unwrap(),
+        Filed::Existing(a.clone())
+    );
+    let Filed::Created(c) = s
+        .file_report(new_report(u, "B1", "X", MS_2027))
+        .await
+        .unwrap()
+    else {
+        panic!("new year filing must create");
+    };
+    assert_eq!(c.number, "2027-000001");
+    assert_eq!(s.report(a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(
+        s.report_photo(a.id, 1).await.unwrap(),
+        Some(vec![0xFF, 0xD8, 0xFF, 2])
+    );
+    assert_eq!(s.report_photo(a.id, 2).await.unwrap(), None);
+    let mine: Vec<_> = s
+        .reports(ReportFilter::Author(u))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.number)
+        .collect();
+    assert_eq!(mine, vec!["2027-000001", "2026-000002", "2026-000001"]);
+    let x: Vec<_> = s
+        .reports(ReportFilter::Company(CompanyId("X".into())))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.number)
+        .collect();
+    assert_eq!(x, vec!["2026-000001", "2027-000001"]);
+    assert!(
+        s.reports(ReportFilter::Author(UserId(Uuid::now_v7())))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn status_changes_compare_and_set_and_keep_a_history(s: &dyn Store) {
+    let u = report_world(s).await;
+    let Filed::Created(r) = s
+        .file_report(new_report(u, "B1", "X", MS_2026))
+        .await
+        .unwrap()
+    else {
+        panic!("must create");
+    };
+    // Resolving from the wrong status writes nothing.
+    let refused = s
+        .change_report_status(
+            r.id,
+            vec![ReportStatus::InProgress],
+            ReportStatus::Resolved,
+            None,
+            event(MS_2026 + 5, EventAuthor::Company, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused, None);
+    let accepted = s
+        .change_report_status(
+            r.id,
+            vec![ReportStatus::New],
+            ReportStatus::Accepted,
+            None,
+            event(MS_2026 + 10, EventAuthor::Company, Some("on our way")),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(accepted.status, ReportStatus::Accepted);
+    assert_eq!(accepted.answered_ms, None);
+    assert!(
+        s.add_report_comment(
+            r.id,
+            event(MS_2026 + 20, EventAuthor::Resident, Some("thanks"))
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !s.add_report_comment(
+            ReportId(Uuid::now_v7()),
+            event(MS_2026, EventAuthor::Resident, Some("x"))
+        )
+        .await
+        .unwrap()
+    );
+    let resolved = s
+        .change_report_status(
+            r.id,
+            vec![ReportStatus::Accepted],
+            ReportStatus::Resolved,
+            None,
+            event(MS_2026 + 30, EventAuthor::Company, Some("fixed")),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resolved.answered_ms, Some(MS_2026 + 30));
+    let rated = s
+        .change_report_status(
+            r.id,
+            vec![ReportStatus::Resolved, ReportStatus::Rejected],
+            ReportStatus::Rated,
+            Some(4),
+            event(MS_2026 + 40, EventAuthor::Resident, None),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rated.rating, Some(4));
+    assert_eq!(rated.status, ReportStatus::Rated);
+    // Filed content never changes.
+    assert_eq!(rated.text, r.text);
+    assert_eq!(rated.content_sha256, r.content_sha256);
+    let history = s.report_events(r.id).await.unwrap();
+    let summary: Vec<_> = history
+        .iter()
+        .map(|e| (e.seq, e.author, e.status, e.text.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                1,
+                EventAuthor::Company,
+                Some(ReportStatus::Accepted),
+                Some("on our way".into())
+            ),
+            (2, EventAuthor::Resident, None, Some("thanks".into())),
+            (
+                3,
+                EventAuthor::Company,
+                Some(ReportStatus::Resolved),
+                Some("fixed".into())
+            ),
+            (4, EventAuthor::Resident, Some(ReportStatus::Rated), None),
+        ]
+    );
+    assert_eq!(history[2].at.timestamp_millis(), MS_2026 + 30);
+}
+
 pub async fn ping_answers(s: &dyn Store) {
     s.ping().await.unwrap();
 }
@@ -402,6 +612,8 @@ macro_rules! store_conformance_tests {
                 the_property_tree_reads_back_as_a_home,
                 constraint_violations_are_reported_and_write_nothing,
                 ping_answers,
+                reports_are_numbered_per_year_and_a_repeated_id_writes_nothing,
+                status_changes_compare_and_set_and_keep_a_history,
             );
         }
     };
@@ -439,7 +651,7 @@ async fn sqlite_migrations_are_recorded_once_and_reopening_keeps_data() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, vec![1]);
+    assert_eq!(versions, vec![1, 5]);
 }
 
 #[cfg(feature = "postgres")]
@@ -471,6 +683,6 @@ async fn postgres_migrations_are_recorded_once_and_reconnecting_keeps_data() {
         .await
         .unwrap();
     let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-    assert_eq!(versions, vec![1]);
+    assert_eq!(versions, vec![1, 5]);
     fx.close().await;
 }

@@ -8,11 +8,15 @@
 
 use async_trait::async_trait;
 use connect_core::{
-    api::property::Home,
+    api::{
+        property::Home,
+        reports::{EventAuthor, ReportEvent},
+    },
     auth::Role,
-    ids::{ApartmentId, BuildingId, CompanyId, UserId},
+    ids::{ApartmentId, BuildingId, CompanyId, RegionId, ReportId, UserId},
     property::{Apartment, Building, ManagingCompany, PersonalAccount},
     readings::Meter,
+    reports::ReportStatus,
 };
 
 #[cfg(test)]
@@ -199,9 +203,135 @@ pub trait PropertyStore: Send + Sync {
     async fn home(&self, apartment: ApartmentId) -> Result<Option<Home>, StoreError>;
 }
 
+/// A report about to be filed (the handler has checked it and computed the digest).
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    /// The client's id.
+    pub id: ReportId,
+    /// The resident.
+    pub author: UserId,
+    /// The building.
+    pub building_id: BuildingId,
+    /// Its company at filing time.
+    pub company_id: Option<CompanyId>,
+    /// Its region at filing time.
+    pub region_id: RegionId,
+    /// Category code.
+    pub category: String,
+    /// Filed text.
+    pub text: String,
+    /// Filed place.
+    pub place: String,
+    /// SHA-256 (hex) of the canonical content.
+    pub content_sha256: String,
+    /// Decoded JPEG photos.
+    pub photos: Vec<Vec<u8>>,
+    /// Server time of filing (unix millis); its UTC year picks the number sequence.
+    pub filed_ms: i64,
+    /// Deadline (unix millis).
+    pub due_ms: i64,
+}
+
+/// A stored report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRecord {
+    /// Id.
+    pub id: ReportId,
+    /// Public number.
+    pub number: String,
+    /// The resident who filed it.
+    pub author: UserId,
+    /// Building.
+    pub building_id: BuildingId,
+    /// Company.
+    pub company_id: Option<CompanyId>,
+    /// Region.
+    pub region_id: RegionId,
+    /// Category code.
+    pub category: String,
+    /// Filed text.
+    pub text: String,
+    /// Filed place.
+    pub place: String,
+    /// SHA-256 (hex) of the canonical content.
+    pub content_sha256: String,
+    /// Number of photos.
+    pub photo_count: u32,
+    /// Status now.
+    pub status: ReportStatus,
+    /// Filed (unix millis).
+    pub filed_ms: i64,
+    /// Due (unix millis).
+    pub due_ms: i64,
+    /// First resolve or reject (unix millis).
+    pub answered_ms: Option<i64>,
+    /// The resident's stars.
+    pub rating: Option<u8>,
+}
+
+/// Which reports to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportFilter {
+    /// Filed by this resident (newest first).
+    Author(UserId),
+    /// Of this company (by deadline).
+    Company(CompanyId),
+    /// Of buildings in this region (by deadline).
+    Region(RegionId),
+}
+
+/// An event about to be appended to a report's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// When (unix millis).
+    pub at_ms: i64,
+    /// Who.
+    pub author: EventAuthor,
+    /// Words.
+    pub text: Option<String>,
+}
+
+/// The outcome of [`ReportStore::file_report`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filed {
+    /// Stored now.
+    Created(ReportRecord),
+    /// A report with this id already exists (its content may differ: the caller compares).
+    Existing(ReportRecord),
+}
+
+/// Problem reports, their photos and their history.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Stores a report with the next number of its year, or returns the report already stored
+    /// under this id (nothing written then).
+    async fn file_report(&self, report: NewReport) -> Result<Filed, StoreError>;
+    /// A report by id.
+    async fn report(&self, id: ReportId) -> Result<Option<ReportRecord>, StoreError>;
+    /// Reports matching the filter.
+    async fn reports(&self, filter: ReportFilter) -> Result<Vec<ReportRecord>, StoreError>;
+    /// Moves a report to `to` when its status is one of `from`, appending an event and, for
+    /// `Rated`, storing `rating`; the first resolve/reject records `answered_ms`. `None` when the
+    /// report is missing or its status is not in `from` (nothing written).
+    async fn change_report_status(
+        &self,
+        id: ReportId,
+        from: Vec<ReportStatus>,
+        to: ReportStatus,
+        rating: Option<u8>,
+        event: NewEvent,
+    ) -> Result<Option<ReportRecord>, StoreError>;
+    /// Appends a comment (no status change); false when the report is missing.
+    async fn add_report_comment(&self, id: ReportId, event: NewEvent) -> Result<bool, StoreError>;
+    /// The history of a report, oldest first.
+    async fn report_events(&self, id: ReportId) -> Result<Vec<ReportEvent>, StoreError>;
+    /// Photo `n` (from 0) of a report.
+    async fn report_photo(&self, id: ReportId, n: u32) -> Result<Option<Vec<u8>>, StoreError>;
+}
+
 /// Everything the server needs from persistence. Later concerns add their traits here.
 #[async_trait]
-pub trait Store: AuthStore + PropertyStore + Send + Sync {
+pub trait Store: AuthStore + PropertyStore + ReportStore + Send + Sync {
     /// Cheap round trip for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 }
@@ -228,4 +358,53 @@ pub async fn open(
 /// Serialises a role for storage.
 pub(crate) fn role_from_db(s: &str) -> Result<Role, StoreError> {
     Role::parse(s).ok_or_else(|| StoreError::Corrupt(format!("role {s:?}")))
+}
+
+/// A report status as stored (its snake_case wire name).
+pub(crate) fn status_to_db(s: ReportStatus) -> &'static str {
+    match s {
+        ReportStatus::New => "new",
+        ReportStatus::Accepted => "accepted",
+        ReportStatus::InProgress => "in_progress",
+        ReportStatus::Resolved => "resolved",
+        ReportStatus::Rejected => "rejected",
+        ReportStatus::Rated => "rated",
+        ReportStatus::Reopened => "reopened",
+    }
+}
+
+/// Reads a stored report status.
+pub(crate) fn status_from_db(s: &str) -> Result<ReportStatus, StoreError> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| StoreError::Corrupt(format!("report status {s:?}")))
+}
+
+/// Who wrote an event, as stored.
+pub(crate) fn author_to_db(a: EventAuthor) -> &'static str {
+    match a {
+        EventAuthor::Resident => "resident",
+        EventAuthor::Company => "company",
+    }
+}
+
+/// Reads a stored event author.
+pub(crate) fn author_from_db(s: &str) -> Result<EventAuthor, StoreError> {
+    match s {
+        "resident" => Ok(EventAuthor::Resident),
+        "company" => Ok(EventAuthor::Company),
+        _ => Err(StoreError::Corrupt(format!("event author {s:?}"))),
+    }
+}
+
+/// `2026-000123`: year and a six-digit sequence (wider when the year needs it).
+pub(crate) fn report_number(year: i32, seq: i64) -> String {
+    format!("{year}-{seq:06}")
+}
+
+/// The UTC year of a unix-millis instant.
+pub(crate) fn year_of(ms: i64) -> i32 {
+    use chrono::Datelike;
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .year()
 }

@@ -24,17 +24,28 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, param
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+mod reports;
+
 use super::{
     AuthStore, CodeCheck, Grant, IssueOutcome, NewCode, PropertyStore, SessionRecord, Store,
     StoreError, role_from_db,
 };
 
 /// Numbered migrations, applied in order; append only.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../../migrations/sqlite/0001_foundation.sql"),
-)];
+/// Numbers 2–4 are reserved for concerns merged later; the runner checks each version on its own,
+/// so a gap (or a lower number added after a higher one) is applied when it first appears.
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+    ),
+    (
+        5,
+        "reports",
+        include_str!("../../../migrations/sqlite/0005_reports.sql"),
+    ),
+];
 
 const READERS: usize = 4;
 
