@@ -53,15 +53,16 @@ impl std::fmt::Debug for AppConfig {
 /// Something the shell may want to show. New capabilities (report status changed, points changed)
 /// add their variants here.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum AppEvent {
     /// A sync round started.
     SyncStarted,
     /// A batch was answered.
     SyncProgress {
         /// Readings in the batch just answered.
-        sent: usize,
+        sent: u64,
         /// Readings still in the outbox.
-        queued: usize,
+        queued: u64,
     },
     /// A sync round ended.
     SyncFinished {
