@@ -67,6 +67,11 @@ impl From<AppError> for ConnectError {
     fn from(error: AppError) -> Self {
         use Severity::{Bug, Expected};
         let (mapped, severity) = match &error {
+            // Logging in has no session to lose: a 401 there is the server refusing the code.
+            AppError::Login(TransportError::Unauthorized) => (
+                rejected("invalid_code", "the code is wrong or has expired"),
+                Expected,
+            ),
             AppError::Login(t) | AppError::FetchProperty(t) => from_transport(t),
             AppError::Sync(sync::Error::Upload(t) | sync::Error::Pull(t)) => from_transport(t),
             AppError::Sync(
