@@ -10,7 +10,7 @@ kotlinc="$root/.tools/kotlinc"
 out="$root/build/kotlin-tests"
 
 [ -x "$kotlinc/bin/kotlinc" ] || { echo "kotlinc missing: run scripts/install-deps.sh" >&2; exit 1; }
-cargo build --locked -p connect-ffi -p connect-server
+cargo build --locked -p connect-ffi --features connect-ffi/test-support -p connect-server
 rm -rf "$out" && mkdir -p "$out/src"
 cargo run --locked -q -p connect-ffi --bin uniffi-bindgen -- generate \
   --library "$target_dir/debug/libconnect_ffi.so" --language kotlin --no-format --out-dir "$out/src"

@@ -65,6 +65,13 @@ impl TryFrom<AppConfig> for app::AppConfig {
 #[derive(Debug, uniffi::Object)]
 pub struct ConnectApp(app::ConnectApp);
 
+impl ConnectApp {
+    /// Core's app, for the other surfaces' `impl` blocks.
+    pub(crate) fn core(&self) -> &app::ConnectApp {
+        &self.0
+    }
+}
+
 #[uniffi::export(async_runtime = "tokio")]
 impl ConnectApp {
     /// Opens (or creates) the local database and starts syncing in the background.

@@ -83,7 +83,9 @@ impl From<AppError> for ConnectError {
             | AppError::Storage(e) => (storage(e), Bug),
             AppError::Sync(sync::Error::EngineStopped)
             | AppError::Runtime(_)
-            | AppError::Transport(_) => (other(&error), Bug),
+            | AppError::Transport(_)
+            | AppError::TrustedKey(_)
+            | AppError::ServerUrl => (other(&error), Bug),
             AppError::WrongKey => (ConnectError::WrongKey, Expected),
             AppError::NotLoggedIn => (ConnectError::NeedsLogin, Expected),
             AppError::UnknownMeter(_) => (ConnectError::NotFound, Expected),

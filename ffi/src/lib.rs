@@ -8,6 +8,7 @@
 //! One file per surface:
 //! - [`app`]: `ConnectApp`, the object the shells own, and its [`ConnectError`].
 //! - [`listener`]: the `AppListener` callback the shells implement.
+//! - [`scan`]: QR codes in camera frames, and building stickers with their human error.
 //!
 //! Reports, outages and points/vouchers add their own file and error enum here when their core
 //! modules gain app methods.
@@ -15,10 +16,14 @@
 pub mod app;
 pub mod error;
 pub mod listener;
+pub mod scan;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 pub use app::{AppConfig, ConnectApp};
 pub use error::ConnectError;
 pub use listener::{AppListener, ListenerError};
+pub use scan::{DecodedCode, FrameError, FramePoint, StickerScanError, decode_frame};
 
 uniffi::setup_scaffolding!("connect_ffi");
 
