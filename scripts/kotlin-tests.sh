@@ -10,7 +10,10 @@ kotlinc="$root/.tools/kotlinc"
 out="$root/build/kotlin-tests"
 
 [ -x "$kotlinc/bin/kotlinc" ] || { echo "kotlinc missing: run scripts/install-deps.sh" >&2; exit 1; }
-cargo build --locked -p connect-ffi --features connect-ffi/test-support -p connect-server
+# Two builds, not one: building both packages together would unify features and link uniffi into
+# the server. `test-support` adds render_qr_frame, which the scan tests use to make camera frames.
+cargo build --locked -p connect-server
+cargo build --locked -p connect-ffi --features test-support
 rm -rf "$out" && mkdir -p "$out/src"
 cargo run --locked -q -p connect-ffi --bin uniffi-bindgen -- generate \
   --library "$target_dir/debug/libconnect_ffi.so" --language kotlin --no-format --out-dir "$out/src"

@@ -15,6 +15,7 @@ import org.communityconnect.ffi.AppListener
 import org.communityconnect.ffi.ConnectApp
 import org.communityconnect.ffi.ConnectException
 import org.junit.AfterClass
+import org.junit.Assume.assumeTrue
 import org.junit.BeforeClass
 import java.io.File
 import java.net.ServerSocket
@@ -141,6 +142,11 @@ class AppTest {
             ids
         }
 
+        // The upload endpoint arrives with the readings server; until a server has it, the online
+        // half is skipped with this reason (JUnit reports it), never passed.
+        val uploads = server.hasRoute("/v1/readings:batch")
+        if (!uploads) println("SKIPPED online half: this connect-server has no POST /v1/readings:batch yet")
+        assumeTrue("this connect-server has no POST /v1/readings:batch yet", uploads)
         open().use { app ->
             val recorder = Recorder()
             app.setListener(recorder)

@@ -96,6 +96,15 @@ class LoopbackServer private constructor(
         return response.body()
     }
 
+    /** Whether the server routes [path] at all (an unauthenticated POST gets 401, not 404). */
+    fun hasRoute(path: String): Boolean {
+        val request = HttpRequest.newBuilder(URI.create("$baseUrl$path"))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+            .build()
+        return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() != 404
+    }
+
     private fun adminToken(): String {
         post("/v1/auth/code", """{"phone":"$ADMIN_PHONE"}""")
         val session = post("/v1/auth/verify", """{"phone":"$ADMIN_PHONE","code":"${lastCode(ADMIN_PHONE)}"}""")
