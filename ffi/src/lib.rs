@@ -9,12 +9,14 @@
 //! - [`app`]: `ConnectApp`, the object the shells own, and its [`ConnectError`].
 //! - [`listener`]: the `AppListener` callback the shells implement.
 //! - [`scan`]: QR codes in camera frames, and building stickers with their human error.
+//! - [`geo`]: the offline building pack and "which building am I in".
 //!
 //! Reports, outages and points/vouchers add their own file and error enum here when their core
 //! modules gain app methods.
 
 pub mod app;
 pub mod error;
+pub mod geo;
 pub mod listener;
 pub mod scan;
 #[cfg(feature = "test-support")]
@@ -22,6 +24,7 @@ pub mod test_support;
 
 pub use app::{AppConfig, ConnectApp};
 pub use error::ConnectError;
+pub use geo::{BuildingPack, GeoError};
 pub use listener::{AppListener, ListenerError};
 pub use scan::{DecodedCode, FrameError, FramePoint, StickerScanError, decode_frame};
 

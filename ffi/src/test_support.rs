@@ -56,3 +56,18 @@ pub fn render_qr_frame(text: String, module_px: u32) -> Result<LumaFrame, FrameE
         row_stride: stride,
     })
 }
+
+/// A building pack built from a GeoJSON FeatureCollection, as the server would serve it.
+#[uniffi::export]
+pub fn build_pack(geojson: String, region: String, data_version: String) -> Vec<u8> {
+    let buildings = connect_core::geo::import_geojson(&geojson)
+        .map(|(buildings, _)| buildings)
+        .unwrap_or_default();
+    let meta = connect_core::geo::PackMeta {
+        region: connect_core::ids::RegionId(region),
+        data_version,
+    };
+    connect_core::geo::BuildingIndex::new(meta, buildings)
+        .map(|index| index.to_pack())
+        .unwrap_or_default()
+}
