@@ -16,6 +16,7 @@ use crate::{
     api::auth::{SendCodeRequest, VerifyCodeRequest},
     auth::PhoneNumber,
     ids::{MeterId, ReadingId},
+    qr::{self, SigningError, StickerClaims, StickerError, StickerTrust, TrustList},
     readings::{
         Meter, Reading, TariffValue,
         validation::{ValidationInput, validate},
@@ -53,15 +54,16 @@ impl std::fmt::Debug for AppConfig {
 /// Something the shell may want to show. New capabilities (report status changed, points changed)
 /// add their variants here.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum AppEvent {
     /// A sync round started.
     SyncStarted,
     /// A batch was answered.
     SyncProgress {
         /// Readings in the batch just answered.
-        sent: usize,
+        sent: u64,
         /// Readings still in the outbox.
-        queued: usize,
+        queued: u64,
     },
     /// A sync round ended.
     SyncFinished {
@@ -106,6 +108,12 @@ pub enum AppError {
     /// The async runtime could not start.
     #[error("could not start the background runtime")]
     Runtime(#[source] std::io::Error),
+    /// A trusted key entry is not `KEYID:BASE64PUBKEY`.
+    #[error("a trusted key entry is malformed")]
+    TrustedKey(#[source] SigningError),
+    /// The server URL has no host (stickers are checked against it).
+    #[error("the server URL has no host")]
+    ServerUrl,
     /// The HTTP client could not be built.
     #[error("could not set up the network client")]
     Transport(#[source] TransportError),
@@ -161,6 +169,7 @@ pub struct ConnectApp {
     transport: Arc<dyn Transport>,
     engine: SyncEngine,
     listener: Listener,
+    sticker_trust: StickerTrust,
     // Dropped last: the engine's task runs on it.
     runtime: tokio::runtime::Runtime,
 }
@@ -186,6 +195,7 @@ impl ConnectApp {
         transport: Arc<dyn Transport>,
         engine_config: EngineConfig,
     ) -> Result<ConnectApp, AppError> {
+        let sticker_trust = sticker_trust(&config)?;
         let store = match Store::open(&config.db_path, &config.db_key) {
             Ok(s) => Arc::new(s),
             Err(store::Error::WrongKey) => return Err(AppError::WrongKey),
@@ -219,8 +229,15 @@ impl ConnectApp {
             transport,
             engine,
             listener,
+            sticker_trust,
             runtime,
         })
+    }
+
+    /// Verifies a scanned building sticker offline against the trusted keys and the server's host.
+    /// A sticker never links an account; the shell opens the building it names.
+    pub fn verify_sticker(&self, url_or_text: &str) -> Result<StickerClaims, StickerError> {
+        qr::verify_sticker(url_or_text, &self.sticker_trust)
     }
 
     /// Sets (or replaces) the listener.
@@ -388,6 +405,21 @@ impl ConnectApp {
     pub fn connectivity_regained(&self) {
         self.engine.trigger(Trigger::ConnectivityRegained);
     }
+}
+
+/// Genuine stickers point at the server the app talks to (`host[:port]`), signed by a trusted key.
+fn sticker_trust(config: &AppConfig) -> Result<StickerTrust, AppError> {
+    let url = reqwest::Url::parse(&config.server_url).map_err(|_| AppError::ServerUrl)?;
+    let host = url.host_str().ok_or(AppError::ServerUrl)?;
+    let host = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    let mut keys = TrustList::new();
+    for entry in &config.trusted_keys {
+        keys.add_entry(entry).map_err(AppError::TrustedKey)?;
+    }
+    Ok(StickerTrust { host, keys })
 }
 
 #[cfg(test)]

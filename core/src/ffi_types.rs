@@ -1,7 +1,8 @@
 //! How core's foreign-crate types and id newtypes cross the uniffi boundary (feature `ffi`).
 //!
 //! Kotlin and Swift see every id, UUID and timestamp as a plain value: ids and UUIDs as strings,
-//! instants as milliseconds since the Unix epoch (UTC), dates as ISO `YYYY-MM-DD` strings.
+//! instants as milliseconds since the Unix epoch (UTC), dates as ISO `YYYY-MM-DD` strings, signing key
+//! ids as their 4 hex digits.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -11,6 +12,7 @@ use crate::{
         AccountId, ApartmentId, BuildingId, CompanyId, MeterId, OutageId, PartnerId, ProviderId,
         ReadingId, RegionId, ReportId, UserId, VoucherId,
     },
+    qr::KeyId,
     readings::MeterValue,
 };
 
@@ -39,6 +41,11 @@ uniffi::custom_type!(NaiveDate, String, {
 uniffi::custom_type!(MeterValue, String, {
     try_lift: |s| Ok(s.parse::<MeterValue>()?),
     lower: |v| v.to_string(),
+});
+
+uniffi::custom_type!(KeyId, String, {
+    try_lift: |s| Ok(s.parse::<KeyId>()?),
+    lower: |k| k.to_string(),
 });
 
 uniffi::custom_type!(BuildingId, String, { try_lift: |s| Ok(BuildingId(s)), lower: |id| id.0 });

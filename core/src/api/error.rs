@@ -60,3 +60,50 @@ impl ErrorBody {
         }
     }
 }
+
+impl ErrorCode {
+    /// The wire spelling (`invalid_code`, …), for clients that pass the code on as a string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedRequest => "malformed_request",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Overloaded => "overloaded",
+            ErrorCode::InvalidCode => "invalid_code",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plain_spelling_of_every_code_is_its_wire_spelling() {
+        use ErrorCode::*;
+        for code in [
+            MalformedRequest,
+            InvalidInput,
+            PayloadTooLarge,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            Conflict,
+            RateLimited,
+            Overloaded,
+            InvalidCode,
+            Internal,
+        ] {
+            assert_eq!(
+                serde_json::to_value(code).ok(),
+                Some(serde_json::Value::from(code.as_str()))
+            );
+        }
+    }
+}

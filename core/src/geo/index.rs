@@ -49,6 +49,7 @@ pub struct PackMeta {
 
 /// A building found by a lookup.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct BuildingMatch {
     /// The building.
     pub building_id: BuildingId,
@@ -60,6 +61,7 @@ pub struct BuildingMatch {
 
 /// A building near the point, with its distance.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Candidate {
     /// The building.
     pub building: BuildingMatch,
@@ -69,6 +71,7 @@ pub struct Candidate {
 
 /// Answer to "which building am I in".
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Lookup {
     /// The point lies inside this building's footprint.
     Inside(BuildingMatch),

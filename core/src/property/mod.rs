@@ -9,6 +9,7 @@ use crate::ids::{AccountId, ApartmentId, BuildingId, CompanyId, ProviderId, Regi
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum UtilityKind {
     /// Cold water (ХВС).
     ColdWater,
@@ -52,6 +53,7 @@ impl UtilityKind {
 /// A building: one footprint with one address, managed by at most one company.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Building {
     /// Stable id.
     pub id: BuildingId,
@@ -70,6 +72,7 @@ pub struct Building {
 /// An apartment in a building.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Apartment {
     /// Stable id.
     pub id: ApartmentId,
@@ -82,6 +85,7 @@ pub struct Apartment {
 /// A managing company (or homeowners' association) responsible for buildings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ManagingCompany {
     /// Stable id.
     pub id: CompanyId,
@@ -100,6 +104,7 @@ pub struct ManagingCompany {
 /// A utility provider that bills residents for one kind of utility.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct UtilityProvider {
     /// Stable id.
     pub id: ProviderId,
@@ -119,6 +124,7 @@ pub struct UtilityProvider {
 /// logged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct PersonalAccount {
     /// Stable id.
     pub id: AccountId,

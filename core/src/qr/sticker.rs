@@ -22,6 +22,7 @@ pub const STICKER_PATH: &str = "/p/";
 
 /// What a genuine sticker says.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct StickerClaims {
     /// The building on whose entrance the sticker hangs.
     pub building_id: BuildingId,

@@ -106,6 +106,7 @@ impl utoipa::ToSchema for MeterValue {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Tariff {
     /// Single-tariff meters, and the only value of water/heat/gas meters.
     Single,
@@ -122,6 +123,7 @@ pub enum Tariff {
 /// A meter as the field knows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Meter {
     /// Stable id.
     pub id: MeterId,
@@ -150,6 +152,7 @@ pub struct Meter {
 /// One value of a reading, for one tariff zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct TariffValue {
     /// Zone.
     pub tariff: Tariff,
@@ -160,6 +163,7 @@ pub struct TariffValue {
 /// A reading as the resident submits it: the content that is deduplicated on `id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Reading {
     /// Client-generated UUIDv7, the idempotency key forever.
     pub id: ReadingId,

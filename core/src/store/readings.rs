@@ -20,6 +20,7 @@ use crate::{
 /// Where a reading is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum ReadingState {
     /// In the outbox, waiting for the server's answer.
     Queued,
@@ -52,6 +53,7 @@ impl ReadingState {
 
 /// Which readings to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum ReadingFilter {
     /// Waiting in the outbox.
     Queued,
@@ -65,6 +67,7 @@ pub enum ReadingFilter {
 
 /// Why a reading was refused, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct StoredRejection {
     /// Stable rule code (`below_previous`, `conflict`, …).
     pub code: String,
@@ -76,6 +79,7 @@ pub struct StoredRejection {
 
 /// One reading as the app lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ReadingItem {
     /// The content, exactly as submitted.
     pub reading: Reading,

@@ -227,8 +227,8 @@ impl Driver {
                     }
                 }
                 (self.events)(AppEvent::SyncProgress {
-                    sent: request.items.len(),
-                    queued: remaining,
+                    sent: request.items.len() as u64,
+                    queued: remaining as u64,
                 });
                 Ok(if all {
                     UploadResult::AllAnswered

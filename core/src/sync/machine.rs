@@ -110,6 +110,7 @@ pub enum PullResult {
 
 /// How a sync round ended, reported to listeners and to `sync_now` callers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum RoundEnd {
     /// Outbox empty and changes pulled.
     Synced,

@@ -4,6 +4,7 @@
 
 /// The character set a payload's text was decoded with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Charset {
     /// Valid UTF-8 (includes plain ASCII).
     Utf8,
