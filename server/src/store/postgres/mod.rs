@@ -21,15 +21,26 @@ use super::{
 };
 
 /// Numbered migrations, applied in order; append only.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../../migrations/postgres/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "readings",
+        include_str!("../../../migrations/postgres/0002_readings.sql"),
+    ),
+];
+
+mod readings;
 
 /// The PostgreSQL store.
 pub struct PgStore {
     pool: Pool,
+    /// Readings of requests in flight (the bounded ingest queue).
+    queued_items: std::sync::atomic::AtomicUsize,
 }
 
 fn ts(ms: i64) -> DateTime<Utc> {
@@ -65,7 +76,10 @@ impl PgStore {
             .max_size(16)
             .build()
             .map_err(|e| StoreError::Open(e.to_string()))?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            queued_items: std::sync::atomic::AtomicUsize::new(0),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -634,12 +648,14 @@ impl PropertyStore for PgStore {
             .iter()
             .map(meter_row)
             .collect::<Result<Vec<_>, _>>()?;
+        let providers = readings::providers_of(&**c, id).await?;
         Ok(Some(Home {
             apartment,
             building,
             company,
             accounts,
             meters,
+            providers,
         }))
     }
 }
