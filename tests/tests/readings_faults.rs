@@ -141,66 +141,75 @@ async fn run(mut server: TestServer, seed: u64) -> TestServer {
     }
 
     eprintln!("setup done in {:?}", t0.elapsed());
-    // Every device queues its readings (each write also triggers the engine, as on a phone).
-    let start = Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap();
-    let mut queued_devices = Vec::new();
-    for mut d in devices {
-        d = tokio::task::spawn_blocking(move || {
-            let meter = MeterId(d.meter.parse().unwrap());
-            for k in 0..PER_DEVICE {
-                let value = format!("{}.125", k + 1);
-                let taken = start + chrono::Duration::minutes(k as i64);
-                let id = d
-                    .app
-                    .submit_reading(
-                        meter,
-                        vec![TariffValue {
-                            tariff: Tariff::Single,
-                            value: value.parse().unwrap(),
-                        }],
-                        taken,
-                        false,
-                    )
-                    .unwrap();
-                d.queued.insert(id.to_string(), (value, taken));
-            }
-            d
-        })
-        .await
-        .unwrap();
-        queued_devices.push(d);
-    }
-    let devices = queued_devices;
-
-    // The server dies hard and comes back while the devices sync.
+    // The server dies hard and comes back every few seconds while the devices queue readings
+    // (each write triggers an upload, as on a phone) and sync, until they are done.
+    let done = std::sync::atomic::AtomicBool::new(false);
     let killer = async {
-        for _ in 0..RESTARTS {
-            tokio::time::sleep(Duration::from_millis(700)).await;
+        let mut kills = 0;
+        while kills < RESTARTS || !done.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(2500)).await;
             server.kill_hard().await;
             tokio::time::sleep(Duration::from_millis(300)).await;
             server.restart().await;
+            kills += 1;
         }
+        kills
     };
-    let deadline = Instant::now() + Duration::from_secs(150);
-    let syncers = futures::future::join_all(devices.iter().map(|d| {
-        let app = d.app.clone();
-        tokio::task::spawn_blocking(move || {
-            loop {
-                let _ = app.sync_now_blocking();
-                if app.readings(ReadingFilter::Queued).unwrap().is_empty() {
-                    return;
+    let work = async {
+        let start = Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap();
+        let mut queued_devices = Vec::new();
+        for mut d in devices {
+            d = tokio::task::spawn_blocking(move || {
+                let meter = MeterId(d.meter.parse().unwrap());
+                for k in 0..PER_DEVICE {
+                    let value = format!("{}.125", k + 1);
+                    let taken = start + chrono::Duration::minutes(k as i64);
+                    let id = d
+                        .app
+                        .submit_reading(
+                            meter,
+                            vec![TariffValue {
+                                tariff: Tariff::Single,
+                                value: value.parse().unwrap(),
+                            }],
+                            taken,
+                            false,
+                        )
+                        .unwrap();
+                    d.queued.insert(id.to_string(), (value, taken));
                 }
-                assert!(Instant::now() < deadline, "outbox not empty in time");
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        })
-    }));
-    let (_, results) = tokio::join!(killer, syncers);
-    for r in results {
-        r.unwrap();
-    }
+                d
+            })
+            .await
+            .unwrap();
+            queued_devices.push(d);
+        }
+        let devices = queued_devices;
+        let deadline = Instant::now() + Duration::from_secs(150);
+        let results = futures::future::join_all(devices.iter().map(|d| {
+            let app = d.app.clone();
+            tokio::task::spawn_blocking(move || {
+                loop {
+                    let _ = app.sync_now_blocking();
+                    if app.readings(ReadingFilter::Queued).unwrap().is_empty() {
+                        return;
+                    }
+                    assert!(Instant::now() < deadline, "outbox not empty in time");
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            })
+        }))
+        .await;
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        for r in results {
+            r.unwrap();
+        }
+        devices
+    };
+    let (kills, devices) = tokio::join!(killer, work);
+    assert!(kills >= RESTARTS);
     eprintln!(
-        "synced after {:?}; faults: {}",
+        "synced after {:?} and {kills} kills; faults: {}",
         t0.elapsed(),
         proxy.stats.summary()
     );
