@@ -147,6 +147,7 @@ async fn property(State(s): State<Shared>, headers: HeaderMap) -> Response {
                 holder_name: HOLDER.into(),
             }],
             meters: vec![m],
+            providers: Vec::new(),
         }],
     })
     .into_response()

@@ -4,6 +4,7 @@
 //! - `POST /v1/admin/companies`   create or replace a managing company
 //! - `POST /v1/admin/buildings`   create or import buildings
 //! - `POST /v1/admin/apartments`  create an apartment
+//! - `POST /v1/admin/providers`   create or replace a utility provider (submission window)
 //! - `POST /v1/admin/accounts`    create a personal account
 //! - `POST /v1/admin/meters`      create a meter
 //! - `POST /v1/admin/grants`      give a phone number a role with its scope
@@ -21,7 +22,7 @@ use connect_core::{
     },
     auth::{PhoneNumber, Role},
     ids::{AccountId, ApartmentId, MeterId, new_v7},
-    property::{Apartment, ManagingCompany, PersonalAccount},
+    property::{Apartment, ManagingCompany, PersonalAccount, UtilityProvider},
     readings::Meter,
 };
 use utoipa::OpenApi;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/admin/companies", post(create_company))
         .route("/v1/admin/buildings", post(import_buildings))
         .route("/v1/admin/apartments", post(create_apartment))
+        .route("/v1/admin/providers", post(create_provider))
         .route("/v1/admin/accounts", post(create_account))
         .route("/v1/admin/meters", post(create_meter))
         .route("/v1/admin/grants", post(grant_role))
@@ -51,6 +53,7 @@ pub fn router() -> Router<AppState> {
     create_company,
     import_buildings,
     create_apartment,
+    create_provider,
     create_account,
     create_meter,
     grant_role,
@@ -136,6 +139,33 @@ async fn create_apartment(
         .await
         .map_err(ApiError::from_write)?;
     Ok((StatusCode::CREATED, Json(apartment)))
+}
+
+/// Create or replace a utility provider with its submission window (days of the month).
+#[utoipa::path(post, path = "/v1/admin/providers", tag = "admin", request_body = UtilityProvider,
+    responses((status = 201, body = UtilityProvider), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn create_provider(
+    State(state): State<AppState>,
+    session: Session,
+    Json(provider): Json<UtilityProvider>,
+) -> Result<(StatusCode, Json<UtilityProvider>), ApiError> {
+    session.require(Role::Admin)?;
+    non_empty("id", &provider.id.0)?;
+    non_empty("name", &provider.name)?;
+    let day = 1..=31;
+    if !day.contains(&provider.window_start_day) || !day.contains(&provider.window_end_day) {
+        return Err(ApiError::InvalidInput(
+            "window days must be between 1 and 31".into(),
+        ));
+    }
+    state
+        .store
+        .upsert_provider(provider.clone())
+        .await
+        .map_err(ApiError::from_write)?;
+    Ok((StatusCode::CREATED, Json(provider)))
 }
 
 /// Create a personal account.

@@ -40,6 +40,9 @@ pub enum ApiError {
     /// Too many requests; retry after this many seconds.
     #[error("too many requests")]
     RateLimited(u32),
+    /// The server is at capacity; retry after this many seconds (answered as 429).
+    #[error("the server is busy; retry later")]
+    Overloaded(u32),
     /// The one-time code is wrong, expired or used up.
     #[error("the code is wrong or expired; request a new one")]
     InvalidCode,
@@ -62,7 +65,7 @@ impl ApiError {
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RateLimited(_) | ApiError::Overloaded(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,6 +81,7 @@ impl ApiError {
             ApiError::NotFound => ErrorCode::NotFound,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::RateLimited(_) => ErrorCode::RateLimited,
+            ApiError::Overloaded(_) => ErrorCode::Overloaded,
             ApiError::InvalidCode => ErrorCode::InvalidCode,
             ApiError::Store(_) | ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -108,7 +112,7 @@ impl IntoResponse for ApiError {
             self.to_string()
         };
         let mut res = (status, axum::Json(ErrorBody::new(self.code(), message))).into_response();
-        if let ApiError::RateLimited(secs) = self {
+        if let ApiError::RateLimited(secs) | ApiError::Overloaded(secs) = self {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }

@@ -1,6 +1,7 @@
 //! connect-server: the CommunityConnect HTTP API on embedded SQLite or PostgreSQL.
 //!
 //! [`app`] assembles the router from one module per concern ([`auth`], [`property`], [`admin`],
+//! [`readings`],
 //! [`ops`]); each exposes `fn router() -> Router<AppState>` with its routes listed at the top and
 //! an `Api` struct with its OpenAPI paths. Persistence is behind the [`store::Store`] traits.
 
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod ops;
 pub mod property;
+pub mod readings;
 pub mod reports;
 pub mod store;
 
@@ -96,6 +98,7 @@ pub fn app(state: AppState) -> Router {
         .merge(property::router())
         .merge(admin::router())
         .merge(reports::router())
+        .merge(readings::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

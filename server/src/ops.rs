@@ -45,6 +45,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::property::Api::openapi());
     doc.merge(crate::admin::Api::openapi());
     doc.merge(crate::reports::Api::openapi());
+    doc.merge(crate::readings::Api::openapi());
     doc
 }
 

@@ -80,10 +80,13 @@ pub struct TestServer {
     pub base: String,
     pub sms: SmsSink,
     http: reqwest::Client,
-    _child: Child,
+    child: Child,
+    db: String,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
+
+pub mod faults;
 
 /// Where `cargo build -p connect-server` puts the binary, relative to this test executable.
 pub fn server_binary() -> PathBuf {
@@ -106,6 +109,45 @@ pub fn server_binary() -> PathBuf {
         bin.display()
     );
     bin
+}
+
+/// Starts `connect-server serve` on `addr` and waits for its "listening" line.
+async fn spawn_server(
+    db: &str,
+    addr: &str,
+    sms_url: &str,
+    dir: &std::path::Path,
+) -> (Child, String) {
+    let mut child = Command::new(server_binary())
+        .arg("serve")
+        .env("CONNECT_ADDR", addr)
+        .env("CONNECT_DATABASE", db)
+        .env("CONNECT_SECRET_KEY", "e2e-secret-e2e-secret-e2e-secret-e2e")
+        .env("CONNECT_SMS_WEBHOOK", sms_url)
+        .env("CONNECT_ADMIN_PHONE", ADMIN_PHONE)
+        .env("CONNECT_OTP_IP_LIMIT", "100000")
+        .env("RUST_LOG", "warn")
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start connect-server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.expect("read stdout") {
+            if let Some(url) = line.strip_prefix("connect-server listening on ") {
+                return url.trim().to_owned();
+            }
+        }
+        panic!("connect-server exited before listening");
+    })
+    .await
+    .expect("connect-server did not start within 30 s");
+    // Keep draining stdout so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, base)
 }
 
 /// `CONNECT_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/test`.
@@ -141,43 +183,29 @@ impl TestServer {
 
     async fn start(db: String, dir: tempfile::TempDir, pg: Option<(String, String)>) -> TestServer {
         let sms = SmsSink::start().await;
-        let mut child = Command::new(server_binary())
-            .arg("serve")
-            .env("CONNECT_ADDR", "127.0.0.1:0")
-            .env("CONNECT_DATABASE", db)
-            .env("CONNECT_SECRET_KEY", "e2e-secret-e2e-secret-e2e-secret-e2e")
-            .env("CONNECT_SMS_WEBHOOK", &sms.url)
-            .env("CONNECT_ADMIN_PHONE", ADMIN_PHONE)
-            .env("CONNECT_OTP_IP_LIMIT", "100000")
-            .env("RUST_LOG", "warn")
-            .current_dir(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start connect-server");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let base = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Some(line) = lines.next_line().await.expect("read stdout") {
-                if let Some(url) = line.strip_prefix("connect-server listening on ") {
-                    return url.trim().to_owned();
-                }
-            }
-            panic!("connect-server exited before listening");
-        })
-        .await
-        .expect("connect-server did not start within 30 s");
-        // Keep draining stdout so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (child, base) = spawn_server(&db, "127.0.0.1:0", &sms.url, dir.path()).await;
         TestServer {
             base,
             sms,
             http: reqwest::Client::new(),
-            _child: child,
+            child,
+            db,
             _dir: dir,
             pg,
         }
+    }
+
+    /// Kills the server process with SIGKILL (no shutdown of any kind) and waits for it to die.
+    pub async fn kill_hard(&mut self) {
+        self.child.kill().await.expect("SIGKILL connect-server");
+    }
+
+    /// Starts the server again on the same port and database (after [`Self::kill_hard`]).
+    pub async fn restart(&mut self) {
+        let addr = self.addr().to_string();
+        let (child, base) = spawn_server(&self.db, &addr, &self.sms.url, self._dir.path()).await;
+        assert_eq!(base, self.base, "restarted on another address");
+        self.child = child;
     }
 
     /// The listening address.

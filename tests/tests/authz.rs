@@ -148,6 +148,22 @@ fn routes() -> Vec<RouteCase> {
             allowed: &[Admin],
         },
         RouteCase {
+            method: Method::GET,
+            path: |w| format!("/v1/meters/{}/readings", w.a.meter_id),
+            body: none,
+            allowed: &[ResidentA, StaffX],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |_| "/v1/admin/providers".into(),
+            body: |_| {
+                Some(
+                    json!({"id": "water", "name": "Water", "kind": "cold_water", "window_start_day": 15, "window_end_day": 25}),
+                )
+            },
+            allowed: &[Admin],
+        },
+        RouteCase {
             method: Method::POST,
             path: |_| "/v1/admin/residents".into(),
             body: |w| Some(json!({"phone": "+70000000555", "apartment_id": w.a.apartment_id})),
@@ -233,6 +249,77 @@ async fn no_tenant_reads_or_writes_another_tenants_objects_on_postgres() {
     w.server.close().await;
 }
 
+/// `POST /v1/readings:batch` takes no object id in its path: a reading for another tenant's
+/// meter is refused per item with the same `not_found` a nonexistent meter gets, and nothing of
+/// it is stored or pulled by anyone else.
+async fn check_readings(w: &World) {
+    let reading = |id: &str| {
+        json!({"items": [{"id": id, "meter_id": w.a.meter_id,
+            "values": [{"tariff": "single", "value": "12.5"}],
+            "taken_at": "2026-03-01T09:30:00Z"}]})
+    };
+    for actor in Actor::ALL.into_iter().filter(|a| *a != ResidentA) {
+        let id = uuid::Uuid::now_v7().to_string();
+        let (status, body) = w
+            .client(actor)
+            .call(Method::POST, "/v1/readings:batch", Some(reading(&id)))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{actor:?}: {body}");
+        assert_eq!(
+            body,
+            json!({"results": [{"id": id, "status": "rejected", "code": "not_found",
+                "message": "This meter is not one of yours."}]}),
+            "{actor:?}"
+        );
+    }
+    let (status, _) = w
+        .server
+        .anonymous()
+        .call(
+            Method::POST,
+            "/v1/readings:batch",
+            Some(reading(&uuid::Uuid::now_v7().to_string())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let id = uuid::Uuid::now_v7().to_string();
+    let (status, body) = w
+        .client(ResidentA)
+        .call(Method::POST, "/v1/readings:batch", Some(reading(&id)))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["results"][0]["status"], "accepted", "{body}");
+    let (_, history) = w
+        .client(ResidentA)
+        .get(&format!("/v1/meters/{}/readings", w.a.meter_id))
+        .await;
+    let ids: Vec<&str> = history["readings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![id.as_str()]);
+    let (_, mine) = w.client(ResidentA).get("/v1/sync").await;
+    assert_eq!(mine["readings"][0]["id"], id.as_str(), "{mine}");
+    let (_, theirs) = w.client(ResidentB).get("/v1/sync").await;
+    assert!(!theirs.to_string().contains(&id), "{theirs}");
+    assert!(!theirs.to_string().contains(&w.a.meter_id), "{theirs}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readings_for_another_tenants_meter_are_refused_per_item_on_sqlite() {
+    let w = World::new(TestServer::sqlite().await).await;
+    check_readings(&w).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readings_for_another_tenants_meter_are_refused_per_item_on_postgres() {
+    let w = World::new(TestServer::postgres().await).await;
+    check_readings(&w).await;
+    w.server.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_resident_sees_only_their_own_homes() {
     let w = World::new(TestServer::sqlite().await).await;
@@ -261,6 +348,7 @@ async fn sessionless_calls_to_private_routes_get_401_with_the_error_shape() {
         (Method::POST, "/v1/auth/logout"),
         (Method::GET, "/v1/reports"),
         (Method::GET, "/v1/company/reports"),
+        (Method::GET, "/v1/sync"),
     ] {
         let (s, body) = anon.call(method, path, None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{path}");

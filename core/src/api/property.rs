@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    property::{Apartment, Building, ManagingCompany, PersonalAccount},
+    property::{Apartment, Building, ManagingCompany, PersonalAccount, UtilityProvider},
     readings::Meter,
 };
 
@@ -29,6 +29,9 @@ pub struct Home {
     pub accounts: Vec<PersonalAccount>,
     /// Meters of the apartment.
     pub meters: Vec<Meter>,
+    /// The providers billing the accounts above, with their submission windows.
+    #[serde(default)]
+    pub providers: Vec<UtilityProvider>,
 }
 
 /// `GET /v1/buildings/{id}`: public facts about a building.

@@ -175,9 +175,19 @@ pub fn replace_property(
             .map_err(Error::Write)?;
         }
         for meter in &home.meters {
-            // `GET /v1/property` does not carry the providers' submission windows yet; a window
-            // stored earlier is kept, and the server decides `late` with its own clock anyway.
-            upsert_meter(tx, meter, None)?;
+            // The window is the one of the provider billing the meter's account; a server that
+            // does not send providers leaves a window stored earlier in place, and the server
+            // decides `late` with its own clock anyway.
+            let window = home
+                .accounts
+                .iter()
+                .find(|a| a.id == meter.account_id)
+                .and_then(|a| home.providers.iter().find(|p| p.id == a.provider_id))
+                .map(|p| SubmissionWindow {
+                    start_day: p.window_start_day,
+                    end_day: p.window_end_day,
+                });
+            upsert_meter(tx, meter, window)?;
         }
     }
     Ok(())

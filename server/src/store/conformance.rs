@@ -7,12 +7,18 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use connect_core::{
+    api::readings::{ReadingOutcome, ReadingResult},
     auth::Role,
-    ids::{AccountId, ApartmentId, BuildingId, CompanyId, MeterId, ProviderId, RegionId, UserId},
-    property::{Apartment, Building, ManagingCompany, PersonalAccount, UtilityKind},
-    readings::{Meter, Tariff},
+    ids::{
+        AccountId, ApartmentId, BuildingId, CompanyId, MeterId, ProviderId, ReadingId, RegionId,
+        UserId,
+    },
+    property::{
+        Apartment, Building, ManagingCompany, PersonalAccount, UtilityKind, UtilityProvider,
+    },
+    readings::{Meter, Reading, Tariff, TariffValue},
 };
 use uuid::Uuid;
 
@@ -598,6 +604,234 @@ pub async fn ping_answers(s: &dyn Store) {
     s.ping().await.unwrap();
 }
 
+/// A resident with one single-tariff water meter billed by a provider with a 15–25 window.
+async fn reading_home(s: &dyn Store, tag: &str) -> (UserId, Meter) {
+    s.upsert_company(company(tag)).await.unwrap();
+    s.upsert_buildings(vec![building(tag, Some(tag))])
+        .await
+        .unwrap();
+    s.upsert_provider(UtilityProvider {
+        id: ProviderId(format!("water-{tag}")),
+        name: "Water".into(),
+        kind: UtilityKind::ColdWater,
+        window_start_day: 15,
+        window_end_day: 25,
+    })
+    .await
+    .unwrap();
+    let apt = Apartment {
+        id: ApartmentId(Uuid::now_v7()),
+        building_id: BuildingId(tag.into()),
+        number: "1".into(),
+    };
+    s.insert_apartment(apt.clone()).await.unwrap();
+    let acc = PersonalAccount {
+        id: AccountId(Uuid::now_v7()),
+        apartment_id: apt.id,
+        provider_id: ProviderId(format!("water-{tag}")),
+        number: "1".into(),
+        holder_name: "H".into(),
+    };
+    s.insert_account(acc.clone()).await.unwrap();
+    let meter = Meter {
+        id: MeterId(Uuid::now_v7()),
+        apartment_id: apt.id,
+        account_id: acc.id,
+        kind: UtilityKind::ColdWater,
+        serial: format!("W-{tag}"),
+        integer_digits: 5,
+        fraction_digits: 3,
+        tariffs: vec![Tariff::Single],
+        installed_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+        next_verification_on: None,
+        replaces: None,
+    };
+    s.insert_meter(meter.clone()).await.unwrap();
+    let index = tag
+        .bytes()
+        .fold(7u8, |a, b| a.wrapping_mul(31).wrapping_add(b));
+    let u = s.ensure_user(vec![index; 32], vec![0], T0).await.unwrap();
+    s.link_resident(u, apt.id).await.unwrap();
+    (u, meter)
+}
+
+fn reading(meter: &Meter, value: &str, day: u32) -> Reading {
+    Reading {
+        id: ReadingId(Uuid::now_v7()),
+        meter_id: meter.id,
+        values: vec![TariffValue {
+            tariff: Tariff::Single,
+            value: value.parse().unwrap(),
+        }],
+        taken_at: Utc.with_ymd_and_hms(2026, 3, day, 9, 30, 0).unwrap()
+            + chrono::Duration::microseconds(123_456),
+        confirmed_jump: false,
+    }
+}
+
+fn in_window() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 20, 12, 0, 0).unwrap()
+}
+
+fn status(r: &ReadingResult) -> &'static str {
+    match r.outcome {
+        ReadingOutcome::Accepted { .. } => "accepted",
+        ReadingOutcome::Duplicate { .. } => "duplicate",
+        ReadingOutcome::Conflict => "conflict",
+        ReadingOutcome::Rejected { .. } => "rejected",
+    }
+}
+
+pub async fn readings_are_accepted_once_then_duplicate_or_conflict_forever(s: &dyn Store) {
+    let (u, meter) = reading_home(s, "RA").await;
+    let (_, theirs) = reading_home(s, "RB").await;
+    let home = s.home(meter.apartment_id).await.unwrap().unwrap();
+    assert_eq!(home.providers.len(), 1);
+    assert_eq!(home.providers[0].window_start_day, 15);
+
+    let r1 = reading(&meter, "10.5", 1);
+    let r2 = reading(&meter, "12.25", 10);
+    let now = in_window();
+    let out = s
+        .submit_readings(u, vec![r1.clone(), r2.clone()], now)
+        .await
+        .unwrap();
+    assert_eq!(
+        out.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![r1.id, r2.id]
+    );
+    let ReadingOutcome::Accepted { received_at, late } = out[0].outcome.clone() else {
+        panic!("{out:?}");
+    };
+    assert!(!late);
+
+    // A replay months later is still a duplicate naming the first storage time.
+    let later = now + chrono::Duration::days(120);
+    let mut changed = r2.clone();
+    changed.values[0].value = "12.5".parse().unwrap();
+    let mut jump_flag = r1.clone();
+    jump_flag.confirmed_jump = true;
+    let foreign = reading(&theirs, "1", 2);
+    let below = reading(&meter, "11", 12);
+    let out = s
+        .submit_readings(
+            u,
+            vec![r1.clone(), changed, jump_flag, foreign.clone(), below],
+            later,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out[0].outcome, ReadingOutcome::Duplicate { received_at });
+    assert_eq!(out[1].outcome, ReadingOutcome::Conflict);
+    assert_eq!(out[2].outcome, ReadingOutcome::Conflict);
+    assert_eq!(
+        out[3].outcome,
+        ReadingOutcome::Rejected {
+            code: "not_found".into(),
+            message: "This meter is not one of yours.".into()
+        }
+    );
+    match &out[4].outcome {
+        ReadingOutcome::Rejected { code, .. } => assert_eq!(code, "below_previous"),
+        other => panic!("{other:?}"),
+    }
+    // Outside the 15–25 window the reading is kept, marked late.
+    let r3 = reading(&meter, "13", 14);
+    let outside = later + chrono::Duration::days(10);
+    let out = s
+        .submit_readings(u, vec![r3.clone()], outside)
+        .await
+        .unwrap();
+    assert!(
+        matches!(out[0].outcome, ReadingOutcome::Accepted { late: true, .. }),
+        "{out:?}"
+    );
+
+    // Nothing of the conflicts or rejections was written; content reads back exactly.
+    let history = s.meter_readings(meter.id, 100).await.unwrap();
+    assert_eq!(
+        history.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![r3.id, r2.id, r1.id]
+    );
+    assert_eq!(history[1].values, r2.values);
+    assert_eq!(history[2].taken_at, r1.taken_at);
+    assert_eq!(history[2].received_at, received_at);
+    assert!(s.meter_readings(theirs.id, 100).await.unwrap().is_empty());
+}
+
+pub async fn sync_pages_through_a_residents_readings_in_change_order(s: &dyn Store) {
+    let (u, meter) = reading_home(s, "SA").await;
+    let (v, other) = reading_home(s, "SB").await;
+    let mine: Vec<Reading> = (1..=5)
+        .map(|d| reading(&meter, &format!("{d}"), d))
+        .collect();
+    s.submit_readings(u, mine[..3].to_vec(), in_window())
+        .await
+        .unwrap();
+    s.submit_readings(v, vec![reading(&other, "1", 1)], in_window())
+        .await
+        .unwrap();
+    s.submit_readings(u, mine[3..].to_vec(), in_window())
+        .await
+        .unwrap();
+    let mut after = 0;
+    let mut seen = Vec::new();
+    loop {
+        let page = s.readings_since(u, after, 2).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.iter().all(|(seq, _)| *seq > after));
+        after = page.last().unwrap().0;
+        seen.extend(page.into_iter().map(|(_, r)| r.id));
+    }
+    assert_eq!(seen, mine.iter().map(|r| r.id).collect::<Vec<_>>());
+    assert!(s.readings_since(u, after, 10).await.unwrap().is_empty());
+}
+
+pub async fn concurrent_batches_are_committed_together_and_keep_their_own_outcomes(s: &dyn Store) {
+    let (u, meter) = reading_home(s, "GA").await;
+    let shared = reading(&meter, "1", 1);
+    let batches: Vec<Vec<Reading>> = (0..16u32)
+        .map(|b| {
+            let mut items: Vec<Reading> = (0..8u32)
+                .map(|i| {
+                    let mut r = reading(&meter, "1", 1);
+                    r.taken_at += chrono::Duration::seconds(i64::from(b * 8 + i));
+                    r
+                })
+                .collect();
+            items.push(shared.clone());
+            items
+        })
+        .collect();
+    let outs = futures::future::join_all(
+        batches
+            .iter()
+            .map(|items| s.submit_readings(u, items.clone(), in_window())),
+    )
+    .await;
+    let mut shared_accepted = 0;
+    for (items, out) in batches.iter().zip(outs) {
+        let out = out.unwrap();
+        assert_eq!(
+            out.iter().map(|r| r.id).collect::<Vec<_>>(),
+            items.iter().map(|r| r.id).collect::<Vec<_>>()
+        );
+        assert!(out[..8].iter().all(|r| status(r) == "accepted"), "{out:?}");
+        match status(&out[8]) {
+            "accepted" => shared_accepted += 1,
+            "duplicate" => {}
+            other => panic!("shared reading answered {other}"),
+        }
+    }
+    assert_eq!(shared_accepted, 1);
+    assert_eq!(
+        s.meter_readings(meter.id, 1000).await.unwrap().len(),
+        16 * 8 + 1
+    );
+}
+
 macro_rules! store_conformance_tests {
     ($backend:ident, $open:path) => {
         mod $backend {
@@ -614,6 +848,9 @@ macro_rules! store_conformance_tests {
                 ping_answers,
                 reports_are_numbered_per_year_and_a_repeated_id_writes_nothing,
                 status_changes_compare_and_set_and_keep_a_history,
+                readings_are_accepted_once_then_duplicate_or_conflict_forever,
+                sync_pages_through_a_residents_readings_in_change_order,
+                concurrent_batches_are_committed_together_and_keep_their_own_outcomes,
             );
         }
     };
@@ -651,7 +888,7 @@ async fn sqlite_migrations_are_recorded_once_and_reopening_keeps_data() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, vec![1, 5]);
+    assert_eq!(versions, vec![1, 2, 5]);
 }
 
 #[cfg(feature = "postgres")]
@@ -683,6 +920,6 @@ async fn postgres_migrations_are_recorded_once_and_reconnecting_keeps_data() {
         .await
         .unwrap();
     let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
-    assert_eq!(versions, vec![1, 5]);
+    assert_eq!(versions, vec![1, 2, 5]);
     fx.close().await;
 }

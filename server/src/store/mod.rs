@@ -7,15 +7,17 @@
 //! `migrations/<backend>/000N_foo.sql` to both `MIGRATIONS` lists, and add tests to the suite.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use connect_core::{
     api::{
         property::Home,
+        readings::{ReadingResult, StoredReading},
         reports::{EventAuthor, ReportEvent},
     },
     auth::Role,
-    ids::{ApartmentId, BuildingId, CompanyId, RegionId, ReportId, UserId},
-    property::{Apartment, Building, ManagingCompany, PersonalAccount},
-    readings::Meter,
+    ids::{ApartmentId, BuildingId, CompanyId, MeterId, RegionId, ReportId, UserId},
+    property::{Apartment, Building, ManagingCompany, PersonalAccount, UtilityProvider},
+    readings::{Meter, Reading},
     reports::ReportStatus,
 };
 
@@ -23,6 +25,7 @@ use connect_core::{
 mod conformance;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+pub mod readings;
 pub mod sqlite;
 
 /// Sessions slide their expiry in steps of this size, so a busy session costs one write per hour
@@ -61,6 +64,9 @@ pub enum StoreError {
     /// Opening the database failed.
     #[error("open: {0}")]
     Open(String),
+    /// The ingest queue is full: the caller should retry later (answered as 429).
+    #[error("ingest queue full")]
+    Overloaded,
 }
 
 /// A role with the tenant it applies to: company staff → company id, partner cashier → partner
@@ -329,9 +335,52 @@ pub trait ReportStore: Send + Sync {
     async fn report_photo(&self, id: ReportId, n: u32) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
+/// Where a meter hangs in the property tree, for access checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeterScope {
+    /// The apartment it measures.
+    pub apartment_id: ApartmentId,
+    /// The company managing the apartment's building, when known.
+    pub company_id: Option<CompanyId>,
+}
+
+/// Providers, meter readings and the change sequence `/v1/sync` pages through.
+#[async_trait]
+pub trait ReadingStore: Send + Sync {
+    /// Inserts or replaces a utility provider.
+    async fn upsert_provider(&self, provider: UtilityProvider) -> Result<(), StoreError>;
+    /// Judges and stores a batch of one resident's readings: one outcome per item, in order.
+    /// Items are validated with the shared rules against the stored history at `now`; an id
+    /// seen before is a duplicate (same content) or a conflict (other content), and writes
+    /// nothing. The outcomes are answered only once they are durable. A full ingest queue
+    /// answers [`StoreError::Overloaded`] at once.
+    async fn submit_readings(
+        &self,
+        user: UserId,
+        items: Vec<Reading>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ReadingResult>, StoreError>;
+    /// The apartment and managing company of a meter.
+    async fn meter_scope(&self, meter: MeterId) -> Result<Option<MeterScope>, StoreError>;
+    /// A meter's stored readings, newest `taken_at` first, at most `limit`.
+    async fn meter_readings(
+        &self,
+        meter: MeterId,
+        limit: u32,
+    ) -> Result<Vec<StoredReading>, StoreError>;
+    /// Readings of the user's meters stored after change number `after`, oldest change first,
+    /// at most `limit`, each with its change number.
+    async fn readings_since(
+        &self,
+        user: UserId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, StoredReading)>, StoreError>;
+}
+
 /// Everything the server needs from persistence. Later concerns add their traits here.
 #[async_trait]
-pub trait Store: AuthStore + PropertyStore + ReportStore + Send + Sync {
+pub trait Store: AuthStore + PropertyStore + ReadingStore + ReportStore + Send + Sync {
     /// Cheap round trip for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -32,15 +32,24 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../../../migrations/postgres/0001_foundation.sql"),
     ),
     (
+        2,
+        "readings",
+        include_str!("../../../migrations/postgres/0002_readings.sql"),
+    ),
+    (
         5,
         "reports",
         include_str!("../../../migrations/postgres/0005_reports.sql"),
     ),
 ];
 
+mod readings;
+
 /// The PostgreSQL store.
 pub struct PgStore {
     pool: Pool,
+    /// Readings of requests in flight (the bounded ingest queue).
+    queued_items: std::sync::atomic::AtomicUsize,
 }
 
 fn ts(ms: i64) -> DateTime<Utc> {
@@ -76,7 +85,10 @@ impl PgStore {
             .max_size(16)
             .build()
             .map_err(|e| StoreError::Open(e.to_string()))?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            queued_items: std::sync::atomic::AtomicUsize::new(0),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -645,12 +657,14 @@ impl PropertyStore for PgStore {
             .iter()
             .map(meter_row)
             .collect::<Result<Vec<_>, _>>()?;
+        let providers = readings::providers_of(&**c, id).await?;
         Ok(Some(Home {
             apartment,
             building,
             company,
             accounts,
             meters,
+            providers,
         }))
     }
 }

@@ -41,6 +41,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0001_foundation.sql"),
     ),
     (
+        2,
+        "readings",
+        include_str!("../../../migrations/sqlite/0002_readings.sql"),
+    ),
+    (
         5,
         "reports",
         include_str!("../../../migrations/sqlite/0005_reports.sql"),
@@ -49,11 +54,20 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 
 const READERS: usize = 4;
 
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+mod readings;
+
+/// Work for the writer thread: a job with its own transaction, or a batch of readings that the
+/// thread commits together with the batches queued behind it (group commit).
+enum Job {
+    Own(Box<dyn FnOnce(&mut Connection) + Send>),
+    Readings(readings::ReadingJob),
+}
 
 /// The SQLite store.
 pub struct SqliteStore {
     writer: mpsc::Sender<Job>,
+    /// Readings handed to the writer and not yet picked up (the bounded ingest queue).
+    queued_items: Arc<AtomicUsize>,
     readers: Arc<[Mutex<Connection>]>,
     next_reader: AtomicUsize,
 }
@@ -110,16 +124,15 @@ impl SqliteStore {
             readers.push(Mutex::new(r));
         }
         let (tx, rx) = mpsc::channel::<Job>();
+        let queued_items = Arc::new(AtomicUsize::new(0));
+        let queued = queued_items.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || {
-                while let Ok(job) = rx.recv() {
-                    job(&mut writer);
-                }
-            })
+            .spawn(move || writer_loop(&mut writer, &rx, &queued))
             .map_err(|e| StoreError::Open(e.to_string()))?;
         Ok(SqliteStore {
             writer: tx,
+            queued_items,
             readers: readers.into(),
             next_reader: AtomicUsize::new(0),
         })
@@ -132,17 +145,20 @@ impl SqliteStore {
         F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let (reply, wait) = oneshot::channel();
-        let job: Job = Box::new(move |conn: &mut Connection| {
-            let result = (|| {
-                let tx = conn.transaction()?;
-                let v = f(&tx)?;
-                tx.commit()?;
-                Ok(v)
-            })();
-            // The caller may have gone away (request cancelled); the outcome stands either way.
-            let _ = reply.send(result);
-        });
-        self.writer.send(job).map_err(|_| StoreError::WriterGone)?;
+        let job: Box<dyn FnOnce(&mut Connection) + Send> =
+            Box::new(move |conn: &mut Connection| {
+                let result = (|| {
+                    let tx = conn.transaction()?;
+                    let v = f(&tx)?;
+                    tx.commit()?;
+                    Ok(v)
+                })();
+                // The caller may have gone away (request cancelled); the outcome stands either way.
+                let _ = reply.send(result);
+            });
+        self.writer
+            .send(Job::Own(job))
+            .map_err(|_| StoreError::WriterGone)?;
         wait.await.map_err(|_| StoreError::WriterGone)?
     }
 
@@ -162,6 +178,48 @@ impl SqliteStore {
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+/// The writer thread: runs jobs in order; a readings batch takes every readings batch queued
+/// right behind it (up to [`readings::GROUP_ITEMS`] items) into the same transaction, so under
+/// load one fsync carries many requests, and when idle a lone batch commits at once.
+fn writer_loop(conn: &mut Connection, rx: &mpsc::Receiver<Job>, queued: &AtomicUsize) {
+    let mut next: Option<Job> = None;
+    loop {
+        let job = match next.take() {
+            Some(job) => job,
+            None => match rx.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
+        match job {
+            Job::Own(f) => f(conn),
+            Job::Readings(first) => {
+                let mut items = first.items.len();
+                let mut group = vec![first];
+                while items < readings::GROUP_ITEMS {
+                    match rx.try_recv() {
+                        Ok(Job::Readings(j)) => {
+                            items += j.items.len();
+                            group.push(j);
+                        }
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                queued.fetch_sub(items, Ordering::Relaxed);
+                metrics::gauge!("connect_readings_queue_items")
+                    .set(queued.load(Ordering::Relaxed) as f64);
+                metrics::histogram!("connect_readings_group_items").record(items as f64);
+                metrics::histogram!("connect_readings_group_requests").record(group.len() as f64);
+                readings::commit_group(conn, group);
+            }
+        }
     }
 }
 
@@ -303,12 +361,14 @@ fn load_home(conn: &Connection, id: ApartmentId) -> Result<Option<Home>, StoreEr
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
+    let providers = readings::providers_of(conn, id)?;
     Ok(Some(Home {
         apartment,
         building,
         company,
         accounts,
         meters,
+        providers,
     }))
 }
 
