@@ -1,12 +1,9 @@
 //! `connect`: the CommunityConnect core on a desktop. A thin dispatcher: each subcommand lives in
 //! its own module (`scan` for QR codes; readings, sync and partner subcommands join here).
 
-<<<<<<< HEAD
 mod readings;
 mod session;
-=======
 mod scan;
->>>>>>> qr
 
 use clap::{Parser, Subcommand};
 
@@ -19,17 +16,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-<<<<<<< HEAD
     /// Log in by phone: request a code, then log in with it.
     Login(session::LoginArgs),
     /// Submit and list meter readings.
     Readings(readings::ReadingsArgs),
     /// Send queued readings and pull changes now.
     Sync(readings::SyncArgs),
-=======
     /// Decode QR codes from an image or a camera and check building stickers.
     Scan(scan::ScanArgs),
->>>>>>> qr
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,12 +32,9 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-<<<<<<< HEAD
         Command::Login(args) => session::login(&args),
         Command::Readings(args) => readings::run(&args),
         Command::Sync(args) => readings::sync(&args),
-=======
         Command::Scan(args) => scan::run(&args),
->>>>>>> qr
     }
 }
