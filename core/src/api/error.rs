@@ -29,6 +29,16 @@ pub enum ErrorCode {
     InvalidCode,
     /// Something failed on the server; nothing about it is disclosed.
     Internal,
+    /// A voucher the server did not sign (or not a voucher at all).
+    Forged,
+    /// A voucher past its expiry.
+    Expired,
+    /// A voucher made out for another partner.
+    WrongPartner,
+    /// A voucher that was already redeemed.
+    AlreadyRedeemed,
+    /// Not enough points for the voucher asked for.
+    InsufficientPoints,
 }
 
 /// `{"error": {"code": "...", "message": "..."}}`

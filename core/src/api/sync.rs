@@ -20,6 +20,10 @@ pub struct SyncResponse {
     /// Readings of those meters the server holds (the server-side history), from any device.
     #[serde(default)]
     pub readings: Vec<StoredReading>,
+    /// The resident's points: balance, recent history, offers and voucher keys (absent from
+    /// servers without points).
+    #[serde(default)]
+    pub points: Option<crate::api::points::PointsResponse>,
     /// More changes are waiting: pull again with the new cursor.
     #[serde(default)]
     pub has_more: bool,
