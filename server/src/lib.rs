@@ -1,7 +1,7 @@
 //! connect-server: the CommunityConnect HTTP API on embedded SQLite or PostgreSQL.
 //!
 //! [`app`] assembles the router from one module per concern ([`auth`], [`property`], [`admin`],
-//! [`ops`]); each exposes `fn router() -> Router<AppState>` with its routes listed at the top and
+//! [`points`], [`ops`]); each exposes `fn router() -> Router<AppState>` with its routes listed at the top and
 //! an `Api` struct with its OpenAPI paths. Persistence is behind the [`store::Store`] traits.
 
 pub mod admin;
@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod ops;
+pub mod points;
 pub mod property;
 pub mod store;
 
@@ -36,6 +37,8 @@ pub struct Settings {
     pub trusted_proxy_header: Option<String>,
     /// Largest accepted body in bytes.
     pub body_limit: usize,
+    /// Points rules and voucher settings.
+    pub points: points::PointsSettings,
 }
 
 impl Default for Settings {
@@ -46,6 +49,7 @@ impl Default for Settings {
             otp_resend_secs: 60,
             trusted_proxy_header: None,
             body_limit: 1024 * 1024,
+            points: points::PointsSettings::default(),
         }
     }
 }
@@ -63,6 +67,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Prometheus renderer for `/metrics`.
     pub metrics: PrometheusHandle,
+    /// The voucher signing key (derived from the secret).
+    pub vouchers: Arc<points::VoucherKeys>,
 }
 
 impl AppState {
@@ -73,8 +79,13 @@ impl AppState {
         sms: Arc<dyn SmsSender>,
         settings: Settings,
     ) -> Self {
+        let vouchers = Arc::new(points::VoucherKeys::new(
+            &keys,
+            settings.points.voucher_key_id,
+        ));
         AppState {
             store,
+            vouchers,
             keys: Arc::new(keys),
             sms,
             settings: Arc::new(settings),
@@ -91,6 +102,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(property::router())
         .merge(admin::router())
+        .merge(points::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

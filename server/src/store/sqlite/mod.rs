@@ -30,11 +30,20 @@ use super::{
 };
 
 /// Numbered migrations, applied in order; append only.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../../migrations/sqlite/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+    ),
+    (
+        6,
+        "points",
+        include_str!("../../../migrations/sqlite/0006_points.sql"),
+    ),
+];
+
+mod points;
 
 const READERS: usize = 4;
 
