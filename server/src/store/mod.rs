@@ -19,6 +19,8 @@ use connect_core::{
 
 #[cfg(test)]
 mod conformance;
+#[cfg(test)]
+mod conformance_points;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;

@@ -21,7 +21,7 @@ use super::{
 };
 
 /// Numbered migrations, applied in order; append only.
-const MIGRATIONS: &[(i32, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
     (
         1,
         "foundation",

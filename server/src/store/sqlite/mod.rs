@@ -30,7 +30,7 @@ use super::{
 };
 
 /// Numbered migrations, applied in order; append only.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "foundation",
