@@ -2,8 +2,8 @@
 //! its own module (`scan` for QR codes; readings, sync and partner subcommands join here).
 
 mod readings;
-mod session;
 mod scan;
+mod session;
 
 use clap::{Parser, Subcommand};
 
