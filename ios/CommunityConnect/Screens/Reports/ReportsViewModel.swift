@@ -1,0 +1,43 @@
+// Reports: filing (with the photos' bytes) and rating go straight to core's outbox.
+import Foundation
+
+struct ReportsUiState {
+    var available = true
+    var reports: [ReportSummary] = []
+    var sending = false
+    var message: String?
+}
+
+@MainActor
+final class ReportsViewModel: ObservableObject {
+    @Published private(set) var state = ReportsUiState()
+    private let core: Core
+
+    init(core: Core) {
+        self.core = core
+        state.available = core.community.available
+        reload()
+    }
+
+    func file(title: String, description: String, photos: [Data]) {
+        act { try await self.core.community.fileReport(title: title, description: description, photos: photos) }
+    }
+
+    func rate(id: String, stars: Int) {
+        act { try await self.core.community.rateReport(id: id, stars: stars) }
+    }
+
+    private func reload() {
+        state.reports = (try? core.community.reports()) ?? []
+    }
+
+    private func act(_ body: @escaping () async throws -> Void) {
+        state.sending = true
+        state.message = nil
+        Task {
+            do { try await body() } catch { state.message = error.residentMessage }
+            state.sending = false
+            reload()
+        }
+    }
+}
