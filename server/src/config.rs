@@ -55,6 +55,41 @@ pub struct Config {
     /// "deadline_hours"}]`); unset = the built-in list.
     #[arg(long, env = "CONNECT_REPORT_CATEGORIES")]
     pub report_categories: Option<PathBuf>,
+    /// Points for a reading submitted within the provider's window.
+    #[arg(long, env = "CONNECT_POINTS_ON_TIME_READING", default_value_t = 10)]
+    pub points_on_time_reading: i64,
+    /// Most points per UTC month from on-time readings.
+    #[arg(long, env = "CONNECT_POINTS_ON_TIME_READING_CAP", default_value_t = 30)]
+    pub points_on_time_reading_cap: i64,
+    /// Points for rating a closed problem report.
+    #[arg(long, env = "CONNECT_POINTS_RATED_REPORT", default_value_t = 20)]
+    pub points_rated_report: i64,
+    /// Most points per UTC month from rated reports.
+    #[arg(long, env = "CONNECT_POINTS_RATED_REPORT_CAP", default_value_t = 60)]
+    pub points_rated_report_cap: i64,
+    /// Points for an answered house inspection.
+    #[arg(long, env = "CONNECT_POINTS_HOUSE_INSPECTION", default_value_t = 50)]
+    pub points_house_inspection: i64,
+    /// Most points per UTC month from house inspections.
+    #[arg(
+        long,
+        env = "CONNECT_POINTS_HOUSE_INSPECTION_CAP",
+        default_value_t = 100
+    )]
+    pub points_house_inspection_cap: i64,
+    /// Seconds a voucher stays valid; unredeemed, its points go back afterwards.
+    #[arg(long, env = "CONNECT_VOUCHER_TTL_SECS", default_value_t = 600)]
+    pub voucher_ttl_secs: u32,
+    /// Most points one voucher may carry.
+    #[arg(long, env = "CONNECT_VOUCHER_MAX_POINTS", default_value_t = 10_000)]
+    pub voucher_max_points: u32,
+    /// Key id (4 hex digits) of the voucher signing key, which is derived from the secret; change
+    /// it together with the secret so tills can tell the keys apart.
+    #[arg(long, env = "CONNECT_VOUCHER_KEY_ID", default_value = "0001")]
+    pub voucher_key_id: String,
+    /// Seconds between sweeps that expire unredeemed vouchers and give their points back.
+    #[arg(long, env = "CONNECT_VOUCHER_SWEEP_SECS", default_value_t = 60)]
+    pub voucher_sweep_secs: u64,
 
     /// Folder of shared data sets (the demo seeds real buildings from `geo/vologda` there).
     #[arg(long, env = "CONNECT_DATA_DIR")]

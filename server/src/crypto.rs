@@ -30,6 +30,7 @@ pub struct Keys {
     otp: hmac::Key,
     phone_index: hmac::Key,
     phone_enc: LessSafeKey,
+    voucher_seed: [u8; 32],
     rng: SystemRandom,
 }
 
@@ -59,8 +60,18 @@ impl Keys {
             otp: hmac::Key::new(hmac::HMAC_SHA256, &derive(s, "connect/otp/v1")),
             phone_index: hmac::Key::new(hmac::HMAC_SHA256, &derive(s, "connect/phone-index/v1")),
             phone_enc: LessSafeKey::new(unbound),
+            voucher_seed: derive(s, "connect/voucher-signing/v1"),
             rng: SystemRandom::new(),
         }
+    }
+
+    /// The Ed25519 key that signs vouchers, derived from the secret so every replica sharing the
+    /// secret signs with the same key.
+    pub fn voucher_signer(
+        &self,
+        key_id: connect_core::qr::KeyId,
+    ) -> Result<connect_core::qr::TokenSigner, connect_core::qr::SigningError> {
+        connect_core::qr::TokenSigner::from_seed(key_id, &self.voucher_seed)
     }
 
     /// HMAC(secret, phone ‖ code): the only form in which a code is stored.

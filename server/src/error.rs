@@ -8,7 +8,10 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use connect_core::api::{ErrorBody, ErrorCode};
+use connect_core::{
+    api::{ErrorBody, ErrorCode},
+    points::VoucherError,
+};
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::store::StoreError;
@@ -46,6 +49,12 @@ pub enum ApiError {
     /// The one-time code is wrong, expired or used up.
     #[error("the code is wrong or expired; request a new one")]
     InvalidCode,
+    /// A voucher was refused (forged, expired, wrong partner, already redeemed).
+    #[error("{0}")]
+    Voucher(connect_core::points::VoucherError),
+    /// The balance does not cover the voucher.
+    #[error("not enough points (balance {0})")]
+    InsufficientPoints(i64),
     /// The store failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
@@ -66,6 +75,15 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited(_) | ApiError::Overloaded(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Voucher(e) => match e {
+                VoucherError::WrongPartner => StatusCode::FORBIDDEN,
+                VoucherError::AlreadyRedeemed => StatusCode::CONFLICT,
+                VoucherError::Expired => StatusCode::GONE,
+                VoucherError::Malformed | VoucherError::UnknownKey | VoucherError::Forged => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+            },
+            ApiError::InsufficientPoints(_) => StatusCode::CONFLICT,
             ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,6 +101,16 @@ impl ApiError {
             ApiError::RateLimited(_) => ErrorCode::RateLimited,
             ApiError::Overloaded(_) => ErrorCode::Overloaded,
             ApiError::InvalidCode => ErrorCode::InvalidCode,
+            ApiError::Voucher(e) => match e {
+                VoucherError::WrongPartner => ErrorCode::WrongPartner,
+                VoucherError::AlreadyRedeemed => ErrorCode::AlreadyRedeemed,
+                VoucherError::Expired => ErrorCode::Expired,
+                // The server knows every key it signs with: anything it cannot open is forged.
+                VoucherError::Malformed | VoucherError::UnknownKey | VoucherError::Forged => {
+                    ErrorCode::Forged
+                }
+            },
+            ApiError::InsufficientPoints(_) => ErrorCode::InsufficientPoints,
             ApiError::Store(_) | ApiError::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -1,8 +1,8 @@
 //! connect-server: the CommunityConnect HTTP API on embedded SQLite or PostgreSQL.
 //!
 //! [`app`] assembles the router from one module per concern ([`auth`], [`property`], [`admin`],
-//! [`readings`],
-//! [`ops`]); each exposes `fn router() -> Router<AppState>` with its routes listed at the top and
+//! [`readings`], [`reports`], [`points`], [`ops`]); each exposes `fn router() -> Router<AppState>`
+//! with its routes listed at the top and
 //! an `Api` struct with its OpenAPI paths. Persistence is behind the [`store::Store`] traits.
 
 pub mod admin;
@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod ops;
+pub mod points;
 pub mod property;
 pub mod readings;
 pub mod reports;
@@ -41,6 +42,8 @@ pub struct Settings {
     pub body_limit: usize,
     /// Problem-report categories and their deadlines.
     pub report_categories: Vec<connect_core::api::reports::ReportCategory>,
+    /// Points rules and voucher settings.
+    pub points: points::PointsSettings,
 }
 
 impl Default for Settings {
@@ -52,6 +55,7 @@ impl Default for Settings {
             trusted_proxy_header: None,
             body_limit: 1024 * 1024,
             report_categories: reports::default_categories(),
+            points: points::PointsSettings::default(),
         }
     }
 }
@@ -69,6 +73,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Prometheus renderer for `/metrics`.
     pub metrics: PrometheusHandle,
+    /// The voucher signing key (derived from the secret).
+    pub vouchers: Arc<points::VoucherKeys>,
 }
 
 impl AppState {
@@ -79,8 +85,13 @@ impl AppState {
         sms: Arc<dyn SmsSender>,
         settings: Settings,
     ) -> Self {
+        let vouchers = Arc::new(points::VoucherKeys::new(
+            &keys,
+            settings.points.voucher_key_id,
+        ));
         AppState {
             store,
+            vouchers,
             keys: Arc::new(keys),
             sms,
             settings: Arc::new(settings),
@@ -99,6 +110,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .merge(reports::router())
         .merge(readings::router())
+        .merge(points::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

@@ -116,8 +116,13 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
             }
             None => connect_server::reports::default_categories(),
         },
+        points: connect_server::points::PointsSettings::from_config(&config)?,
     };
     let state = AppState::new(store, keys, sms, settings);
+    connect_server::points::spawn_sweeper(
+        state.store.clone(),
+        std::time::Duration::from_secs(config.voucher_sweep_secs.max(1)),
+    );
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("binding {}", config.addr))?;

@@ -46,6 +46,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::admin::Api::openapi());
     doc.merge(crate::reports::Api::openapi());
     doc.merge(crate::readings::Api::openapi());
+    doc.merge(crate::points::Api::openapi());
     doc
 }
 

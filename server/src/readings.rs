@@ -180,6 +180,7 @@ async fn sync(
         // `GET /v1/reports` until then.
         reports: Vec::new(),
         report_events: Vec::new(),
+        points: Some(crate::points::summary(&state, session.user_id).await?),
         has_more,
     }))
 }

@@ -181,6 +181,20 @@ impl TestServer {
         Self::start(db, tempfile::tempdir().unwrap(), Some((url, schema))).await
     }
 
+    /// `n` server processes sharing one fresh PostgreSQL schema (replicas behind a balancer). Close
+    /// the first one last: it drops the schema.
+    pub async fn postgres_replicas(n: usize) -> Vec<TestServer> {
+        let first = Self::postgres().await;
+        let (url, schema) = first.pg.clone().expect("postgres");
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let db = format!("{url}{sep}options=-csearch_path%3D{schema}");
+        let mut all = vec![first];
+        for _ in 1..n {
+            all.push(Self::start(db.clone(), tempfile::tempdir().unwrap(), None).await);
+        }
+        all
+    }
+
     async fn start(db: String, dir: tempfile::TempDir, pg: Option<(String, String)>) -> TestServer {
         let sms = SmsSink::start().await;
         let (child, base) = spawn_server(&db, "127.0.0.1:0", &sms.url, dir.path()).await;
@@ -302,6 +316,19 @@ impl Client {
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.call(Method::GET, path, None).await
+    }
+
+    /// GETs a non-JSON body (CSV, HTML) and asserts a 2xx answer.
+    pub async fn get_text(&self, path: &str) -> String {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        assert!(status.is_success(), "GET {path}: {status} {text}");
+        text
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {

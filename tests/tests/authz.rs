@@ -199,6 +199,35 @@ fn routes() -> Vec<RouteCase> {
             },
             allowed: &[Admin],
         },
+        RouteCase {
+            method: Method::POST,
+            path: |_| "/v1/admin/partners".into(),
+            body: |w| Some(json!({"id": w.a.partner_id, "name": "Shop P1"})),
+            allowed: &[Admin],
+        },
+        // Runs after the partner exists (the case above).
+        RouteCase {
+            method: Method::POST,
+            path: |_| "/v1/admin/offers".into(),
+            body: |w| {
+                Some(
+                    json!({"partner_id": w.a.partner_id, "title": "Coffee", "points": 40, "discount": "-100 RUB"}),
+                )
+            },
+            allowed: &[Admin],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |w| format!("/v1/partner/settlement.csv?partner_id={}", w.a.partner_id),
+            body: none,
+            allowed: &[CashierP1, Admin],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |w| format!("/partner?partner_id={}", w.a.partner_id),
+            body: none,
+            allowed: &[CashierP1, Admin],
+        },
     ]
 }
 

@@ -29,6 +29,16 @@ pub enum ErrorCode {
     InvalidCode,
     /// Something failed on the server; nothing about it is disclosed.
     Internal,
+    /// A voucher the server did not sign (or not a voucher at all).
+    Forged,
+    /// A voucher past its expiry.
+    Expired,
+    /// A voucher made out for another partner.
+    WrongPartner,
+    /// A voucher that was already redeemed.
+    AlreadyRedeemed,
+    /// Not enough points for the voucher asked for.
+    InsufficientPoints,
 }
 
 /// `{"error": {"code": "...", "message": "..."}}`
@@ -76,6 +86,11 @@ impl ErrorCode {
             ErrorCode::Overloaded => "overloaded",
             ErrorCode::InvalidCode => "invalid_code",
             ErrorCode::Internal => "internal",
+            ErrorCode::Forged => "forged",
+            ErrorCode::Expired => "expired",
+            ErrorCode::WrongPartner => "wrong_partner",
+            ErrorCode::AlreadyRedeemed => "already_redeemed",
+            ErrorCode::InsufficientPoints => "insufficient_points",
         }
     }
 }
@@ -99,6 +114,11 @@ mod tests {
             Overloaded,
             InvalidCode,
             Internal,
+            Forged,
+            Expired,
+            WrongPartner,
+            AlreadyRedeemed,
+            InsufficientPoints,
         ] {
             assert_eq!(
                 serde_json::to_value(code).ok(),

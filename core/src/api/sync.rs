@@ -32,6 +32,10 @@ pub struct SyncResponse {
     /// Resident-visible report events (status changes, answers), oldest first.
     #[serde(default)]
     pub report_events: Vec<ReportEvent>,
+    /// The resident's points: balance, recent history, offers and voucher keys (absent from
+    /// servers without points).
+    #[serde(default)]
+    pub points: Option<crate::api::points::PointsResponse>,
     /// More changes are waiting: pull again with the new cursor.
     #[serde(default)]
     pub has_more: bool,

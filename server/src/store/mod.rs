@@ -10,12 +10,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use connect_core::{
     api::{
+        points::RedeemResponse,
         property::Home,
         readings::{ReadingResult, StoredReading},
         reports::{EventAuthor, ReportEvent},
     },
     auth::Role,
-    ids::{ApartmentId, BuildingId, CompanyId, MeterId, RegionId, ReportId, UserId},
+    ids::{
+        ApartmentId, BuildingId, CompanyId, MeterId, PartnerId, RegionId, ReportId, UserId,
+        VoucherId,
+    },
+    points::{LedgerEntry, LedgerReason, Offer, VoucherError},
     property::{Apartment, Building, ManagingCompany, PersonalAccount, UtilityProvider},
     readings::{Meter, Reading},
     reports::ReportStatus,
@@ -23,6 +28,8 @@ use connect_core::{
 
 #[cfg(test)]
 mod conformance;
+#[cfg(test)]
+mod conformance_points;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod readings;
@@ -378,9 +385,148 @@ pub trait ReadingStore: Send + Sync {
     ) -> Result<Vec<(i64, StoredReading)>, StoreError>;
 }
 
+/// An earning to record (see [`PointsStore::award`]).
+#[derive(Debug, Clone)]
+pub struct NewAward {
+    /// The resident.
+    pub user: UserId,
+    /// Which rule.
+    pub reason: LedgerReason,
+    /// What earned it; the same (user, reason, source) is recorded once.
+    pub source_id: String,
+    /// The rule's amount.
+    pub amount: i64,
+    /// The rule's monthly cap (sum of this reason within the UTC month of `now`).
+    pub monthly_cap: i64,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// The outcome of [`PointsStore::award`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwardOutcome {
+    /// Added this many points (cut by the cap when near it).
+    Awarded(i64),
+    /// This source was already awarded; nothing added.
+    Duplicate,
+    /// The monthly cap is reached; nothing added.
+    Capped,
+}
+
+/// A voucher about to be issued (see [`PointsStore::reserve_voucher`]).
+#[derive(Debug, Clone)]
+pub struct NewVoucher {
+    /// The voucher.
+    pub id: VoucherId,
+    /// Whose points.
+    pub user: UserId,
+    /// How many.
+    pub points: u32,
+    /// For one partner, or any.
+    pub partner_id: Option<PartnerId>,
+    /// Now.
+    pub now: DateTime<Utc>,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The outcome of [`PointsStore::reserve_voucher`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReserveOutcome {
+    /// Reserved; the balance after.
+    Reserved(i64),
+    /// The balance (given) is below the voucher's points; nothing changed.
+    Insufficient(i64),
+}
+
+/// A redemption at a till (see [`PointsStore::redeem_voucher`]).
+#[derive(Debug, Clone)]
+pub struct RedeemCommand {
+    /// The voucher (from a token whose signature the caller checked).
+    pub voucher_id: VoucherId,
+    /// The till's attempt id: a retry with the same id gets the first answer.
+    pub attempt_id: uuid::Uuid,
+    /// The cashier.
+    pub cashier: UserId,
+    /// The cashier's partner.
+    pub partner_id: PartnerId,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// The outcome of [`PointsStore::redeem_voucher`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedeemOutcome {
+    /// Taken.
+    Redeemed(RedeemResponse),
+    /// Refused (`Malformed` when the voucher is unknown to the store or the attempt id was used
+    /// for another voucher or cashier).
+    Refused(VoucherError),
+}
+
+/// One line of a partner's settlement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettlementRow {
+    /// The voucher.
+    pub voucher_id: VoucherId,
+    /// Points taken.
+    pub points: u32,
+    /// When.
+    pub redeemed_at: DateTime<Utc>,
+    /// Which cashier.
+    pub cashier: UserId,
+}
+
+/// Partners, offers, the points ledger and vouchers. Every balance check happens inside the
+/// transaction that writes the ledger, so the balance can never go negative, also with several
+/// server processes on one PostgreSQL.
+#[async_trait]
+pub trait PointsStore: Send + Sync {
+    /// Inserts or renames a partner.
+    async fn upsert_partner(
+        &self,
+        id: PartnerId,
+        name: String,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Inserts an offer; [`StoreError::MissingReference`] for an unknown partner.
+    async fn insert_offer(&self, offer: Offer, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Every offer with its partner's name, by partner then points.
+    async fn offers(&self) -> Result<Vec<Offer>, StoreError>;
+    /// Records an earning once per (user, reason, source), within the monthly cap.
+    async fn award(&self, award: NewAward) -> Result<AwardOutcome, StoreError>;
+    /// Expires the user's (or, with `None`, everyone's) issued vouchers past their expiry and
+    /// gives their points back (one ledger entry per voucher, ever). Returns how many expired.
+    async fn expire_vouchers(
+        &self,
+        user: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    /// Reserves the points of a new voucher if the balance covers them.
+    async fn reserve_voucher(&self, voucher: NewVoucher) -> Result<ReserveOutcome, StoreError>;
+    /// Redeems atomically: exactly one redemption of a voucher ever succeeds.
+    async fn redeem_voucher(&self, cmd: RedeemCommand) -> Result<RedeemOutcome, StoreError>;
+    /// The balance and the newest `limit` ledger entries (after expiring the user's vouchers).
+    async fn points_summary(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<(i64, Vec<LedgerEntry>), StoreError>;
+    /// A partner's redemptions in `[from, to)`, oldest first.
+    async fn settlement(
+        &self,
+        partner: PartnerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<SettlementRow>, StoreError>;
+}
+
 /// Everything the server needs from persistence. Later concerns add their traits here.
 #[async_trait]
-pub trait Store: AuthStore + PropertyStore + ReadingStore + ReportStore + Send + Sync {
+pub trait Store:
+    AuthStore + PropertyStore + ReadingStore + ReportStore + PointsStore + Send + Sync
+{
     /// Cheap round trip for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 }
@@ -401,6 +547,23 @@ pub async fn open(
         crate::config::DatabaseUrl::Postgres(_) => Err(StoreError::Open(
             "this build has no PostgreSQL support (feature `postgres`)".into(),
         )),
+    }
+}
+
+/// The UTC month of an instant, `YYYY-MM`, the unit of earning caps.
+pub(crate) fn month_of(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m").to_string()
+}
+
+/// Reads a refusal code stored by `redeem_voucher`.
+pub(crate) fn refusal_from_db(s: &str) -> VoucherError {
+    match s {
+        "forged" => VoucherError::Forged,
+        "expired" => VoucherError::Expired,
+        "wrong_partner" => VoucherError::WrongPartner,
+        "already_redeemed" => VoucherError::AlreadyRedeemed,
+        "unknown_key" => VoucherError::UnknownKey,
+        _ => VoucherError::Malformed,
     }
 }
 

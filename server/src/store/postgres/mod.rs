@@ -25,7 +25,7 @@ use super::{
 /// Numbered migrations, applied in order; append only.
 /// Numbers 2–4 are reserved for concerns merged later; the runner checks each version on its own,
 /// so a gap (or a lower number added after a higher one) is applied when it first appears.
-const MIGRATIONS: &[(i32, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
     (
         1,
         "foundation",
@@ -41,8 +41,14 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "reports",
         include_str!("../../../migrations/postgres/0005_reports.sql"),
     ),
+    (
+        6,
+        "points",
+        include_str!("../../../migrations/postgres/0006_points.sql"),
+    ),
 ];
 
+mod points;
 mod readings;
 
 /// The PostgreSQL store.

@@ -34,7 +34,7 @@ use super::{
 /// Numbered migrations, applied in order; append only.
 /// Numbers 2–4 are reserved for concerns merged later; the runner checks each version on its own,
 /// so a gap (or a lower number added after a higher one) is applied when it first appears.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "foundation",
@@ -50,7 +50,14 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "reports",
         include_str!("../../../migrations/sqlite/0005_reports.sql"),
     ),
+    (
+        6,
+        "points",
+        include_str!("../../../migrations/sqlite/0006_points.sql"),
+    ),
 ];
+
+mod points;
 
 const READERS: usize = 4;
 

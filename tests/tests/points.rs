@@ -1,0 +1,209 @@
+//! Bonus points end to end on the real server binary: vouchers are redeemed exactly once even by
+//! 100 concurrent requests from 10 cashiers spread over two server processes on one PostgreSQL;
+//! forged, wrong-partner, replayed and retried redemptions; residents cannot redeem.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use connect_tests::{ADMIN_PHONE, Client, TestServer, is_bare_error};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const RESIDENT: &str = "+70000007001";
+
+async fn setup(server: &TestServer, cashiers: &[(&str, &str)]) -> (Client, Client) {
+    let admin = server.login(ADMIN_PHONE).await;
+    for p in ["P1", "P2"] {
+        admin
+            .post_ok(
+                "/v1/admin/partners",
+                json!({"id": p, "name": format!("Shop {p}")}),
+            )
+            .await;
+    }
+    admin
+        .post_ok(
+            "/v1/admin/offers",
+            json!({"partner_id": "P1", "title": "Coffee", "points": 40, "discount": "-100 RUB"}),
+        )
+        .await;
+    for (phone, partner) in cashiers {
+        admin
+            .post_ok(
+                "/v1/admin/grants",
+                json!({"phone": phone, "role": "partner_cashier", "scope": partner}),
+            )
+            .await;
+    }
+    let resident = server.login(RESIDENT).await;
+    let (_, me) = resident.get("/v1/me").await;
+    let award = admin
+        .post_ok(
+            "/v1/admin/points/award",
+            json!({"user_id": me["user_id"], "rule": "house_inspection", "source_id": "insp-1"}),
+        )
+        .await;
+    assert_eq!(award["awarded"], 50, "{award}");
+    (admin, resident)
+}
+
+async fn voucher(resident: &Client, points: u32, partner: Option<&str>) -> String {
+    let v = resident
+        .post_ok(
+            "/v1/vouchers",
+            json!({"points": points, "partner_id": partner}),
+        )
+        .await;
+    v["token"].as_str().unwrap().to_owned()
+}
+
+fn attempt() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn ledger(points: &Value, reason: &str) -> Vec<i64> {
+    points["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["reason"] == reason)
+        .map(|e| e["delta"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_concurrent_redemptions_over_two_server_processes_succeed_exactly_once() {
+    let servers = TestServer::postgres_replicas(2).await;
+    let phones: Vec<String> = (0..10).map(|i| format!("+7000000810{i}")).collect();
+    let grants: Vec<(&str, &str)> = phones.iter().map(|p| (p.as_str(), "P1")).collect();
+    let (_, resident) = setup(&servers[0], &grants).await;
+    let token = voucher(&resident, 40, Some("P1")).await;
+    let mut cashiers = Vec::new();
+    for (i, phone) in phones.iter().enumerate() {
+        cashiers.push(servers[i % 2].login(phone).await);
+    }
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let c = cashiers[i % 10].clone();
+        let body = json!({"token": token, "attempt_id": attempt()});
+        tasks.push(tokio::spawn(async move {
+            c.post("/v1/partner/redeem", body).await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        match status {
+            StatusCode::OK => ok += 1,
+            StatusCode::CONFLICT => assert_eq!(body["error"]["code"], "already_redeemed"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    // Debited once, on either process's view of the ledger.
+    for s in &servers {
+        let r = s.login(RESIDENT).await;
+        let (_, points) = r.get("/v1/points").await;
+        assert_eq!(points["balance"], 10, "{points}");
+        assert_eq!(ledger(&points, "voucher_reserved"), vec![-40]);
+        assert!(ledger(&points, "voucher_expired").is_empty());
+    }
+    let mut servers = servers;
+    let first = servers.remove(0);
+    drop(servers);
+    first.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tills_get_a_clear_reason_for_forged_wrong_partner_replayed_and_retried_vouchers() {
+    let server = TestServer::sqlite().await;
+    let (_, resident) = setup(&server, &[("+70000008201", "P1"), ("+70000008202", "P2")]).await;
+    let p1 = server.login("+70000008201").await;
+    let p2 = server.login("+70000008202").await;
+    let (_, points) = resident.get("/v1/points").await;
+    assert_eq!(points["balance"], 50);
+    assert_eq!(points["offers"][0]["partner_name"], "Shop P1");
+    assert!(!points["voucher_keys"].as_array().unwrap().is_empty());
+
+    let token = voucher(&resident, 20, Some("P1")).await;
+    // Forged: one character of the signature changed.
+    let mut forged = token.clone();
+    let last = if forged.ends_with('A') { "B" } else { "A" };
+    forged.replace_range(forged.len() - 1.., last);
+    let (s, body) = p1
+        .post(
+            "/v1/partner/redeem",
+            json!({"token": forged, "attempt_id": attempt()}),
+        )
+        .await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("forged"))
+    );
+    // Wrong partner.
+    let (s, body) = p2
+        .post(
+            "/v1/partner/redeem",
+            json!({"token": token, "attempt_id": attempt()}),
+        )
+        .await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("wrong_partner"))
+    );
+    assert!(is_bare_error(&body));
+    // Residents cannot redeem.
+    let (s, _) = resident
+        .post(
+            "/v1/partner/redeem",
+            json!({"token": token, "attempt_id": attempt()}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Redeem, retry the same attempt: the same answer, nothing more debited.
+    let a = attempt();
+    let first = p1
+        .post_ok(
+            "/v1/partner/redeem",
+            json!({"token": token, "attempt_id": a}),
+        )
+        .await;
+    assert_eq!(first["points"], 20);
+    let again = p1
+        .post_ok(
+            "/v1/partner/redeem",
+            json!({"token": token, "attempt_id": a}),
+        )
+        .await;
+    assert_eq!(first, again);
+    // Replay with a new attempt.
+    let (s, body) = p1
+        .post(
+            "/v1/partner/redeem",
+            json!({"token": token, "attempt_id": attempt()}),
+        )
+        .await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_redeemed"))
+    );
+    // Balance never negative: 30 left, a 31-point voucher is refused.
+    let (s, body) = resident
+        .post("/v1/vouchers", json!({"points": 31, "partner_id": null}))
+        .await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("insufficient_points"))
+    );
+    let (_, points) = resident.get("/v1/points").await;
+    assert_eq!(points["balance"], 30);
+    // The partner's settlement has the one redemption; the other partner's is empty.
+    let csv = p1.get_text("/v1/partner/settlement.csv").await;
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains(first["voucher_id"].as_str().unwrap()));
+    let csv2 = p2.get_text("/v1/partner/settlement.csv").await;
+    assert_eq!(csv2.lines().count(), 1, "{csv2}");
+    let (s, _) = p2.get("/v1/partner/settlement.csv?partner_id=P1").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let page = p1.get_text("/partner").await;
+    assert!(page.contains("1 vouchers, 20 points"), "{page}");
+}
