@@ -8,6 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+pub mod geo_data;
+
 use std::{
     net::SocketAddr,
     path::PathBuf,
