@@ -11,8 +11,10 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod ops;
+pub mod outages;
 pub mod property;
 pub mod store;
+pub mod sync;
 
 use std::sync::Arc;
 
@@ -36,6 +38,10 @@ pub struct Settings {
     pub trusted_proxy_header: Option<String>,
     /// Largest accepted body in bytes.
     pub body_limit: usize,
+    /// Tile URL template for the public map (`https://…/{z}/{x}/{y}.png`); empty = no tiles.
+    pub map_tiles: String,
+    /// Where `npm ci` put the map page's libraries (`server/web/node_modules`).
+    pub web_modules: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -46,6 +52,8 @@ impl Default for Settings {
             otp_resend_secs: 60,
             trusted_proxy_header: None,
             body_limit: 1024 * 1024,
+            map_tiles: String::new(),
+            web_modules: config::default_web_modules(),
         }
     }
 }
@@ -91,6 +99,8 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(property::router())
         .merge(admin::router())
+        .merge(outages::router())
+        .merge(sync::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

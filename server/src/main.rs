@@ -107,6 +107,8 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
         otp_resend_secs: config.otp_resend_secs,
         trusted_proxy_header: config.trusted_proxy_header.clone(),
         body_limit: config.body_limit,
+        map_tiles: config.map_tiles.clone(),
+        web_modules: config.web_modules.clone(),
     };
     let state = AppState::new(store, keys, sms, settings);
     let listener = tokio::net::TcpListener::bind(config.addr)

@@ -44,6 +44,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::auth::Api::openapi());
     doc.merge(crate::property::Api::openapi());
     doc.merge(crate::admin::Api::openapi());
+    doc.merge(crate::outages::Api::openapi());
+    doc.merge(crate::sync::Api::openapi());
     doc
 }
 

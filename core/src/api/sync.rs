@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{api::readings::StoredReading, readings::Meter};
+use crate::{api::readings::StoredReading, outages::Outage, readings::Meter};
 
 /// The answer to `GET /v1/sync?since=<cursor>` (no `since` on the first pull).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -20,6 +20,10 @@ pub struct SyncResponse {
     /// Readings of those meters the server holds (the server-side history), from any device.
     #[serde(default)]
     pub readings: Vec<StoredReading>,
+    /// Outages that hit the resident's buildings and changed since the cursor (started, changed or
+    /// ended), most urgent first.
+    #[serde(default)]
+    pub outages: Vec<Outage>,
     /// More changes are waiting: pull again with the new cursor.
     #[serde(default)]
     pub has_more: bool,

@@ -8,9 +8,11 @@
 
 use async_trait::async_trait;
 use connect_core::{
+    api::outages::Repair,
     api::property::Home,
     auth::Role,
-    ids::{ApartmentId, BuildingId, CompanyId, UserId},
+    ids::{ApartmentId, BuildingId, CompanyId, OutageId, UserId},
+    outages::Outage,
     property::{Apartment, Building, ManagingCompany, PersonalAccount},
     readings::Meter,
 };
@@ -199,9 +201,57 @@ pub trait PropertyStore: Send + Sync {
     async fn home(&self, apartment: ApartmentId) -> Result<Option<Home>, StoreError>;
 }
 
+/// A WGS84 bounding box: west, south, east, north (degrees).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BBox {
+    /// Smallest longitude.
+    pub west: f64,
+    /// Smallest latitude.
+    pub south: f64,
+    /// Largest longitude.
+    pub east: f64,
+    /// Largest latitude.
+    pub north: f64,
+}
+
+/// An outage with the company that owns it (None: posted by the installation's dispatcher).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutageRecord {
+    /// The outage.
+    pub outage: Outage,
+    /// The owning company; only its staff (and admins) may change it.
+    pub company_id: Option<CompanyId>,
+}
+
+/// Outages with the buildings they hit, and the repairs companies publish.
+#[async_trait]
+pub trait OutageStore: Send + Sync {
+    /// Inserts or replaces an outage and its building list, all or nothing.
+    async fn put_outage(&self, record: OutageRecord) -> Result<(), StoreError>;
+    /// One outage.
+    async fn outage(&self, id: OutageId) -> Result<Option<OutageRecord>, StoreError>;
+    /// Outages hitting at least one building inside the box (every outage when `None`),
+    /// ordered by start.
+    async fn outages_in(&self, bbox: Option<BBox>) -> Result<Vec<Outage>, StoreError>;
+    /// Outages hitting any of these buildings whose `updated_at` is after `since_ms`.
+    async fn outages_for_buildings(
+        &self,
+        buildings: Vec<BuildingId>,
+        since_ms: i64,
+    ) -> Result<Vec<Outage>, StoreError>;
+    /// Buildings whose point lies in the box (every building when `None`).
+    async fn buildings_in(&self, bbox: Option<BBox>) -> Result<Vec<Building>, StoreError>;
+    /// The buildings of the apartments a user is linked to.
+    async fn resident_buildings(&self, user: UserId) -> Result<Vec<BuildingId>, StoreError>;
+    /// Records a repair.
+    async fn add_repair(&self, repair: Repair) -> Result<(), StoreError>;
+    /// Repairs of a building, newest first.
+    async fn repairs(&self, building: BuildingId) -> Result<Vec<Repair>, StoreError>;
+}
+
 /// Everything the server needs from persistence. Later concerns add their traits here.
 #[async_trait]
-pub trait Store: AuthStore + PropertyStore + Send + Sync {
+pub trait Store: AuthStore + PropertyStore + OutageStore + Send + Sync {
     /// Cheap round trip for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -21,11 +21,20 @@ use super::{
 };
 
 /// Numbered migrations, applied in order; append only.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../../migrations/postgres/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        7,
+        "outages",
+        include_str!("../../../migrations/postgres/0007_outages.sql"),
+    ),
+];
+
+mod outages;
 
 /// The PostgreSQL store.
 pub struct PgStore {

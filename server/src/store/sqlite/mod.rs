@@ -30,11 +30,20 @@ use super::{
 };
 
 /// Numbered migrations, applied in order; append only.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../../migrations/sqlite/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+    ),
+    (
+        7,
+        "outages",
+        include_str!("../../../migrations/sqlite/0007_outages.sql"),
+    ),
+];
+
+mod outages;
 
 const READERS: usize = 4;
 
