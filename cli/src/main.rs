@@ -2,6 +2,7 @@
 //! its own module (`scan` for QR codes; readings, sync and partner subcommands join here).
 
 mod readings;
+mod scan;
 mod session;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,8 @@ enum Command {
     Readings(readings::ReadingsArgs),
     /// Send queued readings and pull changes now.
     Sync(readings::SyncArgs),
+    /// Decode QR codes from an image or a camera and check building stickers.
+    Scan(scan::ScanArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -32,5 +35,6 @@ fn main() -> anyhow::Result<()> {
         Command::Login(args) => session::login(&args),
         Command::Readings(args) => readings::run(&args),
         Command::Sync(args) => readings::sync(&args),
+        Command::Scan(args) => scan::run(&args),
     }
 }

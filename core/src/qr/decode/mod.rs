@@ -1,0 +1,268 @@
+//! Camera-frame QR decoding: every code in a luma plane, built on rqrr with what it lacks —
+//! contrast normalisation, adaptive binarisation, a scale pyramid, retries with other thresholds
+//! when a grid is found but does not decode, dedupe across attempts, corners in frame pixels, and
+//! text decoding by character set. rqrr panics on some real images, so every call into it is
+//! guarded: a panic counts as "nothing decoded by this attempt" and a frame never panics.
+
+mod binarize;
+mod charset;
+mod pyramid;
+#[cfg(test)]
+mod tests;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+pub use charset::{Charset, decode_text};
+
+use super::error::DecodeError;
+
+/// Largest frame accepted (64 megapixels), so a bad width/height cannot trigger a huge allocation.
+pub const MAX_FRAME_PIXELS: u64 = 64 * 1024 * 1024;
+
+/// Long side (pixels) the first search level is downscaled to at most.
+const SEARCH_LONG_SIDE: usize = 640;
+
+/// One decoded QR code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedCode {
+    /// The payload as text (see [`DecodedCode::charset`]).
+    pub text: String,
+    /// The payload bytes after error correction.
+    pub bytes: Vec<u8>,
+    /// Corners in frame pixels: top-left, top-right, bottom-right, bottom-left of the code.
+    pub corners: [(f32, f32); 4],
+    /// How `text` was decoded from `bytes`.
+    pub charset: Charset,
+}
+
+impl DecodedCode {
+    /// Centre of the code in frame pixels.
+    pub fn centre(&self) -> (f32, f32) {
+        let (sx, sy) = self
+            .corners
+            .iter()
+            .fold((0.0, 0.0), |(ax, ay), (x, y)| (ax + x, ay + y));
+        (sx / 4.0, sy / 4.0)
+    }
+}
+
+/// A contiguous 8-bit grey image.
+#[derive(Clone)]
+pub(crate) struct Gray {
+    pub(crate) w: usize,
+    pub(crate) h: usize,
+    pub(crate) px: Vec<u8>,
+}
+
+/// Checks the frame geometry against the buffer; never panics.
+fn validate(luma: &[u8], width: u32, height: u32, row_stride: u32) -> Result<(), DecodeError> {
+    if width == 0 || height == 0 {
+        return Err(DecodeError::EmptyFrame { width, height });
+    }
+    if row_stride < width {
+        return Err(DecodeError::StrideTooSmall { width, row_stride });
+    }
+    if u64::from(width) * u64::from(height) > MAX_FRAME_PIXELS {
+        return Err(DecodeError::FrameTooLarge { width, height });
+    }
+    let needed = u64::from(row_stride) * u64::from(height - 1) + u64::from(width);
+    let needed =
+        usize::try_from(needed).map_err(|_| DecodeError::FrameTooLarge { width, height })?;
+    if luma.len() < needed {
+        return Err(DecodeError::BufferTooSmall {
+            needed,
+            actual: luma.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Finds and decodes every QR code in a luma (Y) plane.
+///
+/// `row_stride` is the distance in bytes between row starts (≥ `width`). Finding nothing is
+/// `Ok(vec![])`; errors only report a buffer that does not match its geometry.
+pub fn decode_frame(
+    luma: &[u8],
+    width: u32,
+    height: u32,
+    row_stride: u32,
+) -> Result<Vec<DecodedCode>, DecodeError> {
+    validate(luma, width, height, row_stride)?;
+    let (w, h, stride) = (width as usize, height as usize, row_stride as usize);
+    let long = w.max(h);
+    let factor = long.div_ceil(SEARCH_LONG_SIDE).max(1);
+    let mut found = Found::default();
+
+    // Level 0: the frame downscaled so its long side is at most SEARCH_LONG_SIDE.
+    let full = || {
+        let mut px = Vec::with_capacity(w * h);
+        for y in 0..h {
+            px.extend_from_slice(&luma[y * stride..y * stride + w]);
+        }
+        Gray { w, h, px }
+    };
+    let base = if factor > 1 {
+        pyramid::downscale(&full(), factor)
+    } else {
+        full()
+    };
+    let done = search_level(&base, factor as f32, Effort::Full, &mut found);
+    if factor > 1 {
+        // Small codes in a big photo vanish when downscaled: search one finer level, fully when
+        // some grid was left unread, else with rqrr's threshold only (codes beside the ones read).
+        let f = factor / 2;
+        let level = if f <= 1 {
+            full()
+        } else {
+            pyramid::downscale(&full(), f)
+        };
+        let effort = if done { Effort::Grey } else { Effort::Full };
+        search_level(&level, f.max(1) as f32, effort, &mut found);
+    } else if !done && long <= SEARCH_LONG_SIDE / 2 {
+        // Small image: modules may be 1–2 pixels wide; upscaling helps the capstone scan.
+        let up = pyramid::upscale2(&base);
+        search_level(&up, 0.5, Effort::Quick, &mut found);
+    }
+    Ok(found.codes)
+}
+
+#[derive(Default)]
+struct Found {
+    codes: Vec<DecodedCode>,
+}
+
+impl Found {
+    /// Adds a code unless the same text was already found at the same place.
+    fn add(&mut self, code: DecodedCode) {
+        let (cx, cy) = code.centre();
+        let size = side(&code.corners);
+        let dup = self.codes.iter().any(|c| {
+            let (x, y) = c.centre();
+            c.bytes == code.bytes
+                && ((x - cx).powi(2) + (y - cy).powi(2)).sqrt() < size.max(side(&c.corners)) * 0.5
+        });
+        if !dup {
+            self.codes.push(code);
+        }
+    }
+}
+
+fn side(c: &[(f32, f32); 4]) -> f32 {
+    ((c[0].0 - c[2].0).powi(2) + (c[0].1 - c[2].1).powi(2)).sqrt()
+}
+
+/// Outcome of one rqrr attempt.
+#[derive(Default)]
+struct Attempt {
+    grids: usize,
+    decoded: usize,
+}
+
+/// How many threshold variants a level gets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Effort {
+    /// All variants, and rqrr's own threshold.
+    Full,
+    /// rqrr's threshold and the first local-mean variant.
+    Quick,
+    /// rqrr's threshold only.
+    Grey,
+}
+
+/// Runs the threshold variants on one level; true when the search can stop (codes found and every
+/// grid seen decoded).
+fn search_level(level: &Gray, scale: f32, effort: Effort, found: &mut Found) -> bool {
+    if level.w < 21 || level.h < 21 {
+        return false;
+    }
+    let mut img = level.clone();
+    binarize::stretch_contrast(&mut img, 0.01, 0.01);
+    let short = img.w.min(img.h);
+    let variants: &[(usize, i32)] = match effort {
+        Effort::Full => &[
+            ((short / 12).max(4), 8),
+            ((short / 5).max(8), 12),
+            ((short / 40).max(3), 4),
+        ],
+        Effort::Quick => &[((short / 12).max(4), 8)],
+        Effort::Grey => &[],
+    };
+    let before = found.codes.len();
+    // rqrr's own row-average threshold first: cheapest, and enough for clean, evenly lit codes.
+    let a = run_rqrr_grey(&img, scale, found);
+    let mut unresolved = a.decoded < a.grids;
+    if found.codes.len() > before && !unresolved {
+        return true;
+    }
+    if variants.is_empty() {
+        return found.codes.len() > before && !unresolved;
+    }
+    let integral = binarize::Integral::new(&img);
+    for &(radius, offset) in variants {
+        let dark = binarize::local_mean_threshold(&img, &integral, radius, offset);
+        let a = run_rqrr_bitmap(&dark, img.w, img.h, scale, found);
+        unresolved = a.decoded < a.grids;
+        if found.codes.len() > before && !unresolved {
+            return true;
+        }
+    }
+    found.codes.len() > before && !unresolved
+}
+
+/// Grids found, and the payload bytes and corners of those that decoded.
+type Reads = (usize, Vec<(Vec<u8>, [rqrr::Point; 4])>);
+
+macro_rules! read_grids {
+    ($prepared:expr) => {{
+        let grids = $prepared.detect_grids();
+        let n = grids.len();
+        let mut out = Vec::new();
+        for grid in grids {
+            let mut bytes = Vec::new();
+            if grid.decode_to(&mut bytes).is_ok() {
+                out.push((bytes, grid.bounds));
+            }
+        }
+        (n, out)
+    }};
+}
+
+fn run_rqrr_bitmap(dark: &[bool], w: usize, h: usize, scale: f32, found: &mut Found) -> Attempt {
+    guarded(found, scale, || {
+        let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| dark[y * w + x]);
+        read_grids!(prepared)
+    })
+}
+
+fn run_rqrr_grey(img: &Gray, scale: f32, found: &mut Found) -> Attempt {
+    guarded(found, scale, || {
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_greyscale(img.w, img.h, |x, y| img.px[y * img.w + x]);
+        read_grids!(prepared)
+    })
+}
+
+/// Runs one rqrr attempt inside `catch_unwind`; a panic ends the attempt with nothing decoded.
+fn guarded<F>(found: &mut Found, scale: f32, attempt_fn: F) -> Attempt
+where
+    F: FnOnce() -> Reads,
+{
+    let mut attempt = Attempt::default();
+    let Ok((grids, reads)) = catch_unwind(AssertUnwindSafe(attempt_fn)) else {
+        tracing::debug!("rqrr panicked on a frame; attempt counted as no decode");
+        return attempt;
+    };
+    attempt.grids = grids;
+    for (bytes, bounds) in reads {
+        attempt.decoded += 1;
+        let corners = bounds.map(|p| (p.x as f32 * scale, p.y as f32 * scale));
+        let (text, charset) = decode_text(&bytes);
+        found.add(DecodedCode {
+            text,
+            bytes,
+            corners,
+            charset,
+        });
+    }
+    attempt
+}
