@@ -100,7 +100,7 @@ impl BBoxQuery {
         let [west, south, east, north] = v[..] else {
             return Err(bad());
         };
-        if !(west <= east && south <= north) || !v.iter().all(|x| x.is_finite()) {
+        if !(west <= east && south <= north && v.iter().all(|x| x.is_finite())) {
             return Err(bad());
         }
         Ok(Some(BBox {
