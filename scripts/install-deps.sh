@@ -8,7 +8,7 @@ tools="$root/.tools"
 mkdir -p "$tools"
 
 need_pkgs=()
-for pkg in libjna-java junit4 postgresql-15-postgis-3; do
+for pkg in libjna-java junit4 postgresql-15-postgis-3 chromium chromium-driver; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -24,6 +24,15 @@ if [ ! -x "$tools/kotlinc/bin/kotlinc" ]; then
   rm -rf "$tools/kotlinc" && mkdir -p "$tools/kotlinc"
   tar xzf "$tools/kotlin-compiler-$kotlin_version.tgz" -C "$tools/kotlinc" --strip-components=1
   chmod +x "$tools/kotlinc/bin/"* || true
+fi
+
+# The public map page's Leaflet and the headless-browser driver (playwright-core, which uses the
+# system Chromium above, never a downloaded browser). `npm ci` only when the lockfile changed.
+if [ ! -f "$root/server/web/node_modules/.package-lock.json" ] || \
+   ! cmp -s "$root/server/web/package-lock.json" "$root/server/web/node_modules/.ci-lock"; then
+  echo "install-deps: npm ci in server/web"
+  (cd "$root/server/web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null)
+  cp "$root/server/web/package-lock.json" "$root/server/web/node_modules/.ci-lock"
 fi
 
 if ! command -v cargo-nextest >/dev/null 2>&1; then

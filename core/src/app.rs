@@ -15,13 +15,14 @@ use rand::{SeedableRng, rngs::StdRng};
 use crate::{
     api::auth::{SendCodeRequest, VerifyCodeRequest},
     auth::PhoneNumber,
-    ids::{MeterId, ReadingId},
+    ids::{MeterId, OutageId, ReadingId},
+    outages::OutageState,
     qr::{self, SigningError, StickerClaims, StickerError, StickerTrust, TrustList},
     readings::{
         Meter, Reading, TariffValue,
         validation::{ValidationInput, validate},
     },
-    store::{self, ReadingFilter, ReadingItem, Store},
+    store::{self, ReadingFilter, ReadingItem, Store, outages::OutageItem},
     sync::{
         self, EngineConfig, HttpTransport, RoundEnd, SyncEngine, Transport, TransportError, Trigger,
     },
@@ -88,6 +89,14 @@ pub enum AppEvent {
     },
     /// The session is gone: show the login screen. Queued readings are kept.
     SessionExpired,
+    /// An outage hitting one of the resident's buildings started, changed or ended (it is in
+    /// [`ConnectApp::outages`] already): notify the resident.
+    OutageChanged {
+        /// The outage.
+        id: OutageId,
+        /// Its state when it was received.
+        state: OutageState,
+    },
 }
 
 /// The shell's callback for [`AppEvent`]s. Called from the app's runtime threads.
@@ -149,6 +158,9 @@ pub enum AppError {
         /// Message for the resident.
         message: String,
     },
+    /// Fetching the outages of an area failed.
+    #[error("could not fetch the outages")]
+    FetchOutages(#[source] TransportError),
     /// Reading or writing the local store failed.
     #[error("local storage failed")]
     Storage(#[source] store::Error),
@@ -389,6 +401,33 @@ impl ConnectApp {
         self.store
             .read(|c| store::readings::list(c, filter))
             .map_err(AppError::Storage)
+    }
+
+    /// The outages cached on this device (those hitting the resident's buildings first, then
+    /// nearby ones), with their state now and when each was received. Works offline.
+    pub fn outages(&self) -> Result<Vec<OutageItem>, AppError> {
+        self.store
+            .read(|c| store::outages::list(c, Utc::now()))
+            .map_err(AppError::Storage)
+    }
+
+    /// Fetches the outages around a map area (`GET /v1/outages?bbox=`) into the cache; returns
+    /// the whole cached list.
+    pub fn refresh_nearby_outages(
+        &self,
+        west: f64,
+        south: f64,
+        east: f64,
+        north: f64,
+    ) -> Result<Vec<OutageItem>, AppError> {
+        let list = self
+            .runtime
+            .block_on(self.transport.outages_in([west, south, east, north]))
+            .map_err(AppError::FetchOutages)?;
+        self.store
+            .write(|tx| store::outages::merge(tx, &list.outages, false, Utc::now()))
+            .map_err(AppError::Storage)?;
+        self.outages()
     }
 
     /// Syncs now (skipping any backoff) and returns how the round ended.

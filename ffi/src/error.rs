@@ -72,7 +72,9 @@ impl From<AppError> for ConnectError {
                 rejected("invalid_code", "the code is wrong or has expired"),
                 Expected,
             ),
-            AppError::Login(t) | AppError::FetchProperty(t) => from_transport(t),
+            AppError::Login(t) | AppError::FetchProperty(t) | AppError::FetchOutages(t) => {
+                from_transport(t)
+            }
             AppError::Sync(sync::Error::Upload(t) | sync::Error::Pull(t)) => from_transport(t),
             AppError::Sync(
                 sync::Error::LoadOutbox(e)

@@ -94,6 +94,20 @@ pub struct Config {
     /// Folder of shared data sets (the demo seeds real buildings from `geo/vologda` there).
     #[arg(long, env = "CONNECT_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+
+    /// Tile URL template for the public map page (e.g. `https://tile.example/{z}/{x}/{y}.png`);
+    /// empty = no tiles: buildings and outages draw on a plain background.
+    #[arg(long, env = "CONNECT_MAP_TILES", default_value = "")]
+    pub map_tiles: String,
+
+    /// Directory holding the map page's npm libraries (`npm ci` in `server/web`).
+    #[arg(long, env = "CONNECT_WEB_MODULES", default_value_os_t = default_web_modules())]
+    pub web_modules: PathBuf,
+}
+
+/// `server/web/node_modules` of this source tree, where `scripts/install-deps.sh` runs `npm ci`.
+pub fn default_web_modules() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules"))
 }
 
 /// Which backend a database URL names.

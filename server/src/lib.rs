@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod ops;
+pub mod outages;
 pub mod points;
 pub mod property;
 pub mod readings;
@@ -44,6 +45,10 @@ pub struct Settings {
     pub report_categories: Vec<connect_core::api::reports::ReportCategory>,
     /// Points rules and voucher settings.
     pub points: points::PointsSettings,
+    /// Tile URL template for the public map (`https://…/{z}/{x}/{y}.png`); empty = no tiles.
+    pub map_tiles: String,
+    /// Where `npm ci` put the map page's libraries (`server/web/node_modules`).
+    pub web_modules: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -56,6 +61,8 @@ impl Default for Settings {
             body_limit: 1024 * 1024,
             report_categories: reports::default_categories(),
             points: points::PointsSettings::default(),
+            map_tiles: String::new(),
+            web_modules: config::default_web_modules(),
         }
     }
 }
@@ -111,6 +118,7 @@ pub fn app(state: AppState) -> Router {
         .merge(reports::router())
         .merge(readings::router())
         .merge(points::router())
+        .merge(outages::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

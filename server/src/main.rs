@@ -117,6 +117,8 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
             None => connect_server::reports::default_categories(),
         },
         points: connect_server::points::PointsSettings::from_config(&config)?,
+        map_tiles: config.map_tiles.clone(),
+        web_modules: config.web_modules.clone(),
     };
     let state = AppState::new(store, keys, sms, settings);
     connect_server::points::spawn_sweeper(

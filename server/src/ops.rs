@@ -47,6 +47,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::reports::Api::openapi());
     doc.merge(crate::readings::Api::openapi());
     doc.merge(crate::points::Api::openapi());
+    doc.merge(crate::outages::Api::openapi());
     doc
 }
 

@@ -4,7 +4,7 @@
 //! Routes:
 //! - `POST /v1/readings:batch`        a resident's queued readings (own meters only), ≤ 1,000
 //! - `GET  /v1/meters/{id}/readings`  history: the meter's resident, staff of its company
-//! - `GET  /v1/sync?since=<cursor>`   the resident's meters and readings changed since the cursor
+//! - `GET  /v1/sync?since=<cursor>`   the resident's meters, readings, outages and points changed since the cursor
 //!
 //! The store does the judging (shared rules, server time, exact dedup) and the group commit;
 //! this module checks roles, sizes and access, and turns a full ingest queue into `429` with
@@ -134,15 +134,24 @@ struct SyncQuery {
     since: Option<String>,
 }
 
-/// Cursors are `r<change number>`; anything else is refused rather than guessed at.
-fn parse_cursor(since: Option<&str>) -> Result<i64, ApiError> {
-    match since {
-        None | Some("") => Ok(0),
-        Some(c) => c
-            .strip_prefix('r')
+/// Cursors are `r<reading change number>.o<outage high-water millis>`; a bare `r<n>` is read
+/// with an outage mark of 0. Anything else is refused rather than guessed at.
+fn parse_cursor(since: Option<&str>) -> Result<(i64, i64), ApiError> {
+    let bad = || ApiError::InvalidInput("unknown sync cursor; pull without since".into());
+    let number = |part: &str, prefix: char| {
+        part.strip_prefix(prefix)
             .and_then(|n| n.parse::<i64>().ok())
             .filter(|n| *n >= 0)
-            .ok_or_else(|| ApiError::InvalidInput("unknown sync cursor".into())),
+    };
+    match since {
+        None | Some("") => Ok((0, 0)),
+        Some(c) => {
+            let (readings, outages) = match c.split_once('.') {
+                Some((r, o)) => (number(r, 'r'), number(o, 'o')),
+                None => (number(c, 'r'), Some(0)),
+            };
+            Ok((readings.ok_or_else(bad)?, outages.ok_or_else(bad)?))
+        }
     }
 }
 
@@ -157,7 +166,7 @@ async fn sync(
     session: Session,
     Query(q): Query<SyncQuery>,
 ) -> Result<Json<SyncResponse>, ApiError> {
-    let after = parse_cursor(q.since.as_deref())?;
+    let (after, outages_since) = parse_cursor(q.since.as_deref())?;
     let mut meters = Vec::new();
     if after == 0 {
         for apartment in state.store.resident_apartments(session.user_id).await? {
@@ -172,8 +181,11 @@ async fn sync(
         .await?;
     let has_more = page.len() == SYNC_PAGE as usize;
     let last = page.last().map_or(after, |(seq, _)| *seq);
+    let (outages, outages_high) =
+        crate::outages::sync_outages(&state, session.user_id, outages_since).await?;
     Ok(Json(SyncResponse {
-        cursor: format!("r{last}"),
+        cursor: format!("r{last}.o{outages_high}"),
+        outages,
         meters,
         readings: page.into_iter().map(|(_, r)| r).collect(),
         // Report statuses are not in the change feed yet (issue 6): the phone reads them from
@@ -191,9 +203,12 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        assert_eq!(parse_cursor(None).ok(), Some(0));
-        assert_eq!(parse_cursor(Some("r42")).ok(), Some(42));
+        assert_eq!(parse_cursor(None).ok(), Some((0, 0)));
+        assert_eq!(parse_cursor(Some("r42")).ok(), Some((42, 0)));
+        assert_eq!(parse_cursor(Some("r42.o1700")).ok(), Some((42, 1700)));
         assert!(parse_cursor(Some("42")).is_err());
         assert!(parse_cursor(Some("r-1")).is_err());
+        assert!(parse_cursor(Some("r1.x2")).is_err());
+        assert!(parse_cursor(Some("o5")).is_err());
     }
 }

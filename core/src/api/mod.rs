@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod outages;
 pub mod points;
 pub mod property;
 pub mod readings;

@@ -11,6 +11,7 @@ use crate::{
         readings::StoredReading,
         reports::{ReportEvent, ReportView},
     },
+    outages::Outage,
     readings::Meter,
 };
 
@@ -36,6 +37,10 @@ pub struct SyncResponse {
     /// servers without points).
     #[serde(default)]
     pub points: Option<crate::api::points::PointsResponse>,
+    /// Outages that hit the resident's buildings and changed since the cursor (started, changed or
+    /// ended), most urgent first.
+    #[serde(default)]
+    pub outages: Vec<Outage>,
     /// More changes are waiting: pull again with the new cursor.
     #[serde(default)]
     pub has_more: bool,

@@ -13,6 +13,7 @@ use std::{
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
 
 pub mod crypto;
+pub mod outages;
 pub mod readings;
 pub mod schema;
 pub mod session;

@@ -9,6 +9,7 @@ use crate::store::Error;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_init.sql"),
     include_str!("../../migrations/002_events.sql"),
+    include_str!("../../migrations/003_outages.sql"),
 ];
 
 /// The schema version this build writes.

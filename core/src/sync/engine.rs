@@ -292,15 +292,26 @@ impl Driver {
             .pull(&session.token, cursor.as_deref())
             .await
             .map_err(Error::Pull)?;
-        self.store
+        let now = Utc::now();
+        let changed_outages = self
+            .store
             .write(|tx| {
                 for meter in &changes.meters {
                     store::readings::upsert_meter(tx, meter, None)?;
                 }
-                store::readings::merge_server_history(tx, &changes.readings, Utc::now())?;
-                store::readings::set_sync_cursor(tx, &changes.cursor)
+                store::readings::merge_server_history(tx, &changes.readings, now)?;
+                let changed = store::outages::merge(tx, &changes.outages, true, now)?;
+                store::readings::set_sync_cursor(tx, &changes.cursor)?;
+                Ok(changed)
             })
             .map_err(Error::StorePull)?;
+        // Told only after the store has them, so a listener that reads the list sees the change.
+        for outage in changed_outages {
+            (self.events)(AppEvent::OutageChanged {
+                id: outage.id,
+                state: outage.state_at(now),
+            });
+        }
         Ok(if changes.has_more {
             PullResult::MorePending
         } else {

@@ -11,6 +11,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use crate::api::{
     ErrorBody, ErrorCode,
     auth::{SendCodeRequest, SendCodeResponse, SessionResponse, VerifyCodeRequest},
+    outages::OutageListResponse,
     property::PropertyResponse,
     readings::{ReadingBatchRequest, ReadingBatchResponse},
     sync::SyncResponse,
@@ -74,6 +75,12 @@ pub trait Transport: Send + Sync {
     ) -> Result<ReadingBatchResponse, TransportError>;
     /// `GET /v1/sync?since=<cursor>`.
     async fn pull(&self, token: &str, since: Option<&str>) -> Result<SyncResponse, TransportError>;
+    /// `GET /v1/outages?bbox=west,south,east,north` (public). Transports without it answer
+    /// [`TransportError::NotFound`].
+    async fn outages_in(&self, bbox: [f64; 4]) -> Result<OutageListResponse, TransportError> {
+        let _ = bbox;
+        Err(TransportError::NotFound)
+    }
 }
 
 /// Used when a 429/503 carries no usable `Retry-After`.
@@ -202,6 +209,16 @@ impl Transport for HttpTransport {
     ) -> Result<ReadingBatchResponse, TransportError> {
         self.send(self.post("/v1/readings:batch", batch).bearer_auth(token))
             .await
+    }
+
+    async fn outages_in(&self, bbox: [f64; 4]) -> Result<OutageListResponse, TransportError> {
+        let [w, s, e, n] = bbox;
+        self.send(
+            self.client
+                .get(format!("{}/v1/outages", self.base))
+                .query(&[("bbox", format!("{w},{s},{e},{n}"))]),
+        )
+        .await
     }
 
     async fn pull(&self, token: &str, since: Option<&str>) -> Result<SyncResponse, TransportError> {

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use connect_core::{
     api::{
+        outages::Repair,
         points::RedeemResponse,
         property::Home,
         readings::{ReadingResult, StoredReading},
@@ -17,9 +18,10 @@ use connect_core::{
     },
     auth::Role,
     ids::{
-        ApartmentId, BuildingId, CompanyId, MeterId, PartnerId, RegionId, ReportId, UserId,
-        VoucherId,
+        ApartmentId, BuildingId, CompanyId, MeterId, OutageId, PartnerId, RegionId, ReportId,
+        UserId, VoucherId,
     },
+    outages::Outage,
     points::{LedgerEntry, LedgerReason, Offer, VoucherError},
     property::{Apartment, Building, ManagingCompany, PersonalAccount, UtilityProvider},
     readings::{Meter, Reading},
@@ -522,10 +524,58 @@ pub trait PointsStore: Send + Sync {
     ) -> Result<Vec<SettlementRow>, StoreError>;
 }
 
+/// A WGS84 bounding box: west, south, east, north (degrees).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BBox {
+    /// Smallest longitude.
+    pub west: f64,
+    /// Smallest latitude.
+    pub south: f64,
+    /// Largest longitude.
+    pub east: f64,
+    /// Largest latitude.
+    pub north: f64,
+}
+
+/// An outage with the company that owns it (None: posted by the installation's dispatcher).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutageRecord {
+    /// The outage.
+    pub outage: Outage,
+    /// The owning company; only its staff (and admins) may change it.
+    pub company_id: Option<CompanyId>,
+}
+
+/// Outages with the buildings they hit, and the repairs companies publish.
+#[async_trait]
+pub trait OutageStore: Send + Sync {
+    /// Inserts or replaces an outage and its building list, all or nothing.
+    async fn put_outage(&self, record: OutageRecord) -> Result<(), StoreError>;
+    /// One outage.
+    async fn outage(&self, id: OutageId) -> Result<Option<OutageRecord>, StoreError>;
+    /// Outages hitting at least one building inside the box (every outage when `None`),
+    /// ordered by start.
+    async fn outages_in(&self, bbox: Option<BBox>) -> Result<Vec<Outage>, StoreError>;
+    /// Outages hitting any of these buildings whose `updated_at` is after `since_ms`.
+    async fn outages_for_buildings(
+        &self,
+        buildings: Vec<BuildingId>,
+        since_ms: i64,
+    ) -> Result<Vec<Outage>, StoreError>;
+    /// Buildings whose point lies in the box (every building when `None`).
+    async fn buildings_in(&self, bbox: Option<BBox>) -> Result<Vec<Building>, StoreError>;
+    /// The buildings of the apartments a user is linked to.
+    async fn resident_buildings(&self, user: UserId) -> Result<Vec<BuildingId>, StoreError>;
+    /// Records a repair.
+    async fn add_repair(&self, repair: Repair) -> Result<(), StoreError>;
+    /// Repairs of a building, newest first.
+    async fn repairs(&self, building: BuildingId) -> Result<Vec<Repair>, StoreError>;
+}
+
 /// Everything the server needs from persistence. Later concerns add their traits here.
 #[async_trait]
 pub trait Store:
-    AuthStore + PropertyStore + ReadingStore + ReportStore + PointsStore + Send + Sync
+    AuthStore + PropertyStore + ReadingStore + ReportStore + PointsStore + OutageStore + Send + Sync
 {
     /// Cheap round trip for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;

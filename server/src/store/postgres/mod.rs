@@ -46,8 +46,14 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
         "points",
         include_str!("../../../migrations/postgres/0006_points.sql"),
     ),
+    (
+        7,
+        "outages",
+        include_str!("../../../migrations/postgres/0007_outages.sql"),
+    ),
 ];
 
+mod outages;
 mod points;
 mod readings;
 

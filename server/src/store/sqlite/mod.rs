@@ -55,8 +55,14 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "points",
         include_str!("../../../migrations/sqlite/0006_points.sql"),
     ),
+    (
+        7,
+        "outages",
+        include_str!("../../../migrations/sqlite/0007_outages.sql"),
+    ),
 ];
 
+mod outages;
 mod points;
 
 const READERS: usize = 4;
