@@ -1,7 +1,7 @@
 //! connect-server: the CommunityConnect HTTP API on embedded SQLite or PostgreSQL.
 //!
 //! [`app`] assembles the router from one module per concern ([`auth`], [`property`], [`admin`],
-//! [`ops`]); each exposes `fn router() -> Router<AppState>` with its routes listed at the top and
+//! [`geo`], [`ops`]); each exposes `fn router() -> Router<AppState>` with its routes listed at the top and
 //! an `Api` struct with its OpenAPI paths. Persistence is behind the [`store::Store`] traits.
 
 pub mod admin;
@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod geo;
 pub mod ops;
 pub mod property;
 pub mod store;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Prometheus renderer for `/metrics`.
     pub metrics: PrometheusHandle,
+    /// Per-region building indexes (empty until [`geo::GeoState::load_all`]).
+    pub geo: Arc<geo::GeoState>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
             sms,
             settings: Arc::new(settings),
             metrics: ops::prometheus(),
+            geo: Arc::new(geo::GeoState::new()),
         }
     }
 }
@@ -91,6 +95,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(property::router())
         .merge(admin::router())
+        .merge(geo::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

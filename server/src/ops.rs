@@ -44,6 +44,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::auth::Api::openapi());
     doc.merge(crate::property::Api::openapi());
     doc.merge(crate::admin::Api::openapi());
+    doc.merge(crate::geo::Api::openapi());
     doc
 }
 

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod geo;
 pub mod property;
 pub mod readings;
 pub mod sync;

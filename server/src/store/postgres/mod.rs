@@ -20,12 +20,21 @@ use super::{
     StoreError, role_from_db,
 };
 
+mod geo;
+
 /// Numbered migrations, applied in order; append only.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../../migrations/postgres/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        4,
+        "geo",
+        include_str!("../../../migrations/postgres/0004_geo.sql"),
+    ),
+];
 
 /// The PostgreSQL store.
 pub struct PgStore {

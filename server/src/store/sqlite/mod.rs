@@ -30,11 +30,20 @@ use super::{
 };
 
 /// Numbered migrations, applied in order; append only.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../../migrations/sqlite/0001_foundation.sql"),
-)];
+mod geo;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+    ),
+    (
+        4,
+        "geo",
+        include_str!("../../../migrations/sqlite/0004_geo.sql"),
+    ),
+];
 
 const READERS: usize = 4;
 
