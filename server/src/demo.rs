@@ -119,7 +119,13 @@ pub async fn seed(
 async fn seed_footprints(store: &dyn Store, dir: &Path) -> Result<(), DemoError> {
     let path = dir.join("buildings.geojson");
     let region = RegionId(REGION.into());
-    if !path.is_file() || store.geo_regions().await?.iter().any(|r| r.region == region) {
+    if !path.is_file()
+        || store
+            .geo_regions()
+            .await?
+            .iter()
+            .any(|r| r.region == region)
+    {
         return Ok(());
     }
     let report = crate::geo::import::import_buildings(

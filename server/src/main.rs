@@ -12,6 +12,7 @@ use std::{
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use connect_core::auth::PhoneNumber;
+use connect_core::{geo::ImportReport, ids::RegionId};
 use connect_server::{
     AppState, Settings, app,
     auth::sms::{LogSmsSender, SmsSender, WebhookSmsSender},
@@ -21,7 +22,6 @@ use connect_server::{
     geo::import::{self, ManagerMatch},
     store,
 };
-use connect_core::{geo::ImportReport, ids::RegionId};
 use indicatif::{ProgressBar, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 
@@ -207,20 +207,14 @@ async fn run_import(config: &Config, what: ImportCommand) -> anyhow::Result<()> 
     match what {
         ImportCommand::Buildings { file, region } => {
             bar.set_message("footprints");
-            let r = import::import_buildings(
-                store.as_ref(),
-                None,
-                &file,
-                &RegionId(region),
-                &bar,
-            )
-            .await?;
+            let r = import::import_buildings(store.as_ref(), None, &file, &RegionId(region), &bar)
+                .await?;
             print_report("buildings (refused: feature index from 0)", &r);
         }
         ImportCommand::Osm { file, region } => {
             bar.set_message("footprints");
-            let r = import::import_osm(store.as_ref(), None, &file, &RegionId(region), &bar)
-                .await?;
+            let r =
+                import::import_osm(store.as_ref(), None, &file, &RegionId(region), &bar).await?;
             print_report("buildings (refused: OSM id)", &r);
         }
         ImportCommand::Managers { file, column, by } => {

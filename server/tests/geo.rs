@@ -10,7 +10,10 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use connect_core::{
-    api::{ErrorBody, ErrorCode, geo::{GeoLookupResponse, GeoRegionsResponse}},
+    api::{
+        ErrorBody, ErrorCode,
+        geo::{GeoLookupResponse, GeoRegionsResponse},
+    },
     geo::{BuildingIndex, Lookup},
     ids::{BuildingId, CompanyId, RegionId},
     property::ManagingCompany,
@@ -20,7 +23,7 @@ use connect_server::{
     auth::sms::LogSmsSender,
     crypto::Keys,
     geo::import::{self, ManagerMatch},
-    store::{Store, sqlite::SqliteStore},
+    store::{PropertyStore, sqlite::SqliteStore},
 };
 use indicatif::ProgressBar;
 use tower::ServiceExt;
@@ -92,7 +95,10 @@ impl Env {
             .get(header::ETAG)
             .map(|v| v.to_str().unwrap().to_owned());
         let status = res.status();
-        let body = to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
+        let body = to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
         (status, etag, body)
     }
 
@@ -134,7 +140,10 @@ async fn lookup_answers_inside_with_company_name_near_and_nothing() {
         }
         other => panic!("expected near, got {other:?}"),
     }
-    assert_eq!(env.lookup("lat=59.3&lon=39.9").await, GeoLookupResponse::Nothing);
+    assert_eq!(
+        env.lookup("lat=59.3&lon=39.9").await,
+        GeoLookupResponse::Nothing
+    );
 }
 
 #[tokio::test]
@@ -150,7 +159,7 @@ async fn bad_coordinates_are_refused_with_400_invalid_input() {
         let (s, _, body) = env.get(&format!("/v1/geo/lookup?{q}"), None).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
         let err: ErrorBody = serde_json::from_slice(&body).unwrap();
-        assert_eq!(err.code, ErrorCode::InvalidInput, "{q}");
+        assert_eq!(err.error.code, ErrorCode::InvalidInput, "{q}");
     }
 }
 
@@ -164,13 +173,17 @@ async fn pack_is_served_with_a_strong_etag_and_304_when_unchanged() {
     assert_eq!(etag, connect_core::geo::pack_etag(&body));
     let index = BuildingIndex::from_pack(&body).unwrap();
     assert_eq!(index.len(), 2);
-    assert!(matches!(index.lookup(59.20005, 39.80005, 0.0), Lookup::Inside(b) if b.building_id.0 == "A"));
+    assert!(
+        matches!(index.lookup(59.20005, 39.80005, 0.0), Lookup::Inside(b) if b.building_id.0 == "A")
+    );
 
     let (s, etag2, body) = env.get("/v1/geo/pack?region=RU-VLG", Some(&etag)).await;
     assert_eq!(s, StatusCode::NOT_MODIFIED);
     assert_eq!(etag2.as_deref(), Some(etag.as_str()));
     assert!(body.is_empty());
-    let (s, _, _) = env.get("/v1/geo/pack?region=RU-VLG", Some("\"other\"")).await;
+    let (s, _, _) = env
+        .get("/v1/geo/pack?region=RU-VLG", Some("\"other\""))
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (s, _, _) = env.get("/v1/geo/pack?region=nowhere", None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);

@@ -12,10 +12,7 @@ use std::{
 };
 
 use connect_core::{
-    geo::{
-        Building, GeoJsonError, ImportReport, ManagersCsvError, import_geojson,
-        read_building_managers,
-    },
+    geo::{Building, GeoJsonError, ImportReport, ManagersCsvError, import_geojson},
     ids::{BuildingId, CompanyId, RegionId},
 };
 use geo::{Contains, Coord, LineString, MultiPolygon, Point, Polygon};
@@ -204,10 +201,7 @@ fn read_managers(
         ManagerMatch::Address => "address",
     };
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let headers = csv
-        .headers()
-        .map_err(ManagersCsvError::ReadHeader)?
-        .clone();
+    let headers = csv.headers().map_err(ManagersCsvError::ReadHeader)?.clone();
     let column = |name: &str| {
         headers
             .iter()
@@ -314,7 +308,8 @@ pub fn read_osm_elements(path: &Path) -> Result<OsmElements, ImportError> {
         .for_each(|el| {
             if let Element::Relation(r) = el {
                 let tags = tags_of(r.tags());
-                if tags.get("type").map(String::as_str) == Some("multipolygon") && is_building(&tags)
+                if tags.get("type").map(String::as_str) == Some("multipolygon")
+                    && is_building(&tags)
                 {
                     let ways = r
                         .members()

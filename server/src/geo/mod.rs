@@ -30,8 +30,7 @@ use connect_core::{
     api::{
         ErrorBody,
         geo::{
-            GeoBuilding, GeoCandidate, GeoCompany, GeoLookupResponse, GeoRegion,
-            GeoRegionsResponse,
+            GeoBuilding, GeoCandidate, GeoCompany, GeoLookupResponse, GeoRegion, GeoRegionsResponse,
         },
     },
     geo::{BuildingIndex, BuildingMatch, IndexError, Lookup, PackMeta, pack_etag},
@@ -108,7 +107,10 @@ pub fn decode_footprint(text: &str) -> Result<MultiPolygon<f64>, String> {
                 return Err("polygon without rings".to_owned());
             }
             let exterior = ring(rings.remove(0));
-            Ok(Polygon::new(exterior, rings.into_iter().map(ring).collect()))
+            Ok(Polygon::new(
+                exterior,
+                rings.into_iter().map(ring).collect(),
+            ))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(MultiPolygon(polys))
@@ -204,10 +206,9 @@ impl GeoState {
         };
         let rows = store.footprints(region.clone()).await?;
         let id = region.clone();
-        let built =
-            tokio::task::spawn_blocking(move || build_region(id, summary.updated_ms, rows))
-                .await
-                .map_err(|e| GeoError::Task(e.to_string()))??;
+        let built = tokio::task::spawn_blocking(move || build_region(id, summary.updated_ms, rows))
+            .await
+            .map_err(|e| GeoError::Task(e.to_string()))??;
         tracing::info!(
             region = %region.0,
             buildings = built.index.len(),
@@ -262,12 +263,7 @@ fn number(name: &str, v: Option<&str>, lo: f64, hi: f64) -> Result<f64, ApiError
 
 /// The lookup answer across the given regions: the first region with the point inside wins;
 /// otherwise near candidates of every region, nearest first, ties by id.
-pub fn lookup_in(
-    regions: &[Arc<RegionIndex>],
-    lat: f64,
-    lon: f64,
-    accuracy_m: f64,
-) -> Lookup {
+pub fn lookup_in(regions: &[Arc<RegionIndex>], lat: f64, lon: f64, accuracy_m: f64) -> Lookup {
     let mut near = Vec::new();
     for r in regions {
         match r.index.lookup(lat, lon, accuracy_m) {
@@ -386,8 +382,7 @@ async fn pack(
         .geo
         .region(&RegionId(region))
         .ok_or(ApiError::NotFound)?;
-    let etag =
-        HeaderValue::from_str(&r.etag).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let etag = HeaderValue::from_str(&r.etag).map_err(|e| ApiError::Internal(e.to_string()))?;
     let cache = HeaderValue::from_static("no-cache");
     if etag_matches(&headers, &r.etag) {
         return Ok((

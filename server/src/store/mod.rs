@@ -240,8 +240,11 @@ pub struct RegionSummary {
 #[async_trait]
 pub trait GeoStore: Send + Sync {
     /// Inserts or replaces footprints by building id (a building may move region), all or nothing.
-    async fn upsert_footprints(&self, rows: Vec<FootprintRow>, now_ms: i64)
-    -> Result<(), StoreError>;
+    async fn upsert_footprints(
+        &self,
+        rows: Vec<FootprintRow>,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
     /// Every footprint of a region, by building id.
     async fn footprints(&self, region: RegionId) -> Result<Vec<FootprintRow>, StoreError>;
     /// Regions with footprints, by id.
