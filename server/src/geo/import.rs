@@ -507,3 +507,87 @@ fn relation_footprint(r: &OsmRelation, el: &OsmElements) -> Result<MultiPolygon<
             .collect(),
     ))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn tags(kv: &[(&str, &str)]) -> HashMap<String, String> {
+        kv.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    // Conversion logic on in-memory elements (no .osm.pbf writer exists in the dependency set,
+    // so `read_osm_elements` itself is not exercised here).
+    #[test]
+    fn building_ways_and_multipolygons_become_footprints_and_bad_ones_are_reported() {
+        let mut el = OsmElements::default();
+        for (id, x, y) in [
+            (1, 0.0, 0.0),
+            (2, 1.0, 0.0),
+            (3, 1.0, 1.0),
+            (4, 0.0, 1.0),
+            (5, 0.4, 0.4),
+            (6, 0.6, 0.4),
+            (7, 0.6, 0.6),
+            (8, 0.4, 0.6),
+        ] {
+            el.nodes.insert(id, (39.0 + x * 0.001, 59.0 + y * 0.001));
+        }
+        let addr = tags(&[
+            ("building", "yes"),
+            ("addr:street", "Mira"),
+            ("addr:housenumber", "1"),
+        ]);
+        el.building_ways = vec![
+            OsmWay {
+                id: 10,
+                refs: vec![1, 2, 3, 4, 1],
+                tags: addr.clone(),
+            },
+            OsmWay {
+                id: 11,
+                refs: vec![1, 2, 3],
+                tags: tags(&[("building", "yes")]),
+            },
+            OsmWay {
+                id: 12,
+                refs: vec![1, 2, 99, 1],
+                tags: tags(&[("building", "yes")]),
+            },
+        ];
+        // Outer ring split into two open ways (one reversed), one inner ring.
+        el.member_ways.insert(20, vec![1, 2, 3]);
+        el.member_ways.insert(21, vec![1, 4, 3]);
+        el.member_ways.insert(22, vec![5, 6, 7, 8, 5]);
+        el.relations = vec![
+            OsmRelation {
+                id: 30,
+                tags: addr,
+                ways: vec![
+                    (20, "outer".into()),
+                    (21, "outer".into()),
+                    (22, "inner".into()),
+                ],
+            },
+            OsmRelation {
+                id: 31,
+                tags: tags(&[("building", "yes"), ("type", "multipolygon")]),
+                ways: vec![(20, "outer".into())],
+            },
+        ];
+        let (buildings, report) = osm_buildings(&el);
+        let ids: Vec<&str> = buildings.iter().map(|b| b.id.0.as_str()).collect();
+        assert_eq!(ids, ["w10", "r30"]);
+        assert_eq!(buildings[0].address.as_deref(), Some("Mira, 1"));
+        assert_eq!(buildings[1].footprint.0.len(), 1);
+        assert_eq!(buildings[1].footprint.0[0].interiors().len(), 1);
+        let refused: Vec<usize> = report.errors.iter().map(|e| e.0).collect();
+        assert_eq!(refused, [11, 12, 31], "{:?}", report.errors);
+        assert!(report.errors[0].1.contains("not a closed ring"));
+        assert!(report.errors[1].1.contains("node 99"));
+        assert!(report.errors[2].1.contains("does not close"));
+    }
+}
