@@ -1,7 +1,9 @@
 //! The demo: seeds an empty store once with a city (the real Vologda buildings and managers from
 //! the shared data folder when present, otherwise a generated city of 300 buildings), demo
-//! apartments, accounts and meters, and demo phone numbers for every role. Re-running keeps
-//! existing data.
+//! apartments, accounts and meters, and demo phone numbers for every role. With the real data it
+//! also imports every footprint of the city (with its real managing company) through the same
+//! importer as `connect-server import buildings`, so `/v1/geo/…` answer for the whole city.
+//! Re-running keeps existing data.
 
 use std::path::{Path, PathBuf};
 
@@ -78,10 +80,13 @@ pub async fn seed(
     keys: &Keys,
     data: Option<&Path>,
 ) -> Result<Seeded, DemoError> {
+    let geo = data.map(|d| d.join("geo/vologda"));
+    if let Some(g) = geo.as_deref() {
+        seed_footprints(store, g).await?;
+    }
     if store.count_buildings().await? > 0 {
         return Ok(Seeded::Kept);
     }
-    let geo = data.map(|d| d.join("geo/vologda"));
     let (companies, buildings, real) = match geo.filter(|g| g.join("buildings.geojson").is_file()) {
         Some(g) => {
             let (c, b) = load_real(&g)?;
@@ -108,6 +113,36 @@ pub async fn seed(
     } else {
         Seeded::Generated(n)
     })
+}
+
+/// Imports every footprint of the real city once (a store that has the region keeps it).
+async fn seed_footprints(store: &dyn Store, dir: &Path) -> Result<(), DemoError> {
+    let path = dir.join("buildings.geojson");
+    let region = RegionId(REGION.into());
+    if !path.is_file()
+        || store
+            .geo_regions()
+            .await?
+            .iter()
+            .any(|r| r.region == region)
+    {
+        return Ok(());
+    }
+    let report = crate::geo::import::import_buildings(
+        store,
+        None,
+        &path,
+        &region,
+        &indicatif::ProgressBar::hidden(),
+    )
+    .await
+    .map_err(|e| DemoError::Read(path.clone(), e.to_string()))?;
+    tracing::info!(
+        imported = report.imported,
+        refused = report.errors.len(),
+        "demo footprints"
+    );
+    Ok(())
 }
 
 async fn user(store: &dyn Store, keys: &Keys, phone: &str) -> Result<UserId, DemoError> {

@@ -25,6 +25,9 @@ pub enum ApiError {
     /// A field value is refused.
     #[error("{0}")]
     InvalidInput(String),
+    /// A query parameter is missing or refused (400 `invalid_input`, unlike a refused body field).
+    #[error("{0}")]
+    InvalidQuery(String),
     /// The body exceeds `CONNECT_BODY_LIMIT`.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -69,6 +72,7 @@ impl ApiError {
         match self {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::InvalidInput(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized | ApiError::InvalidCode => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
@@ -92,7 +96,7 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::Malformed(_) => ErrorCode::MalformedRequest,
-            ApiError::InvalidInput(_) => ErrorCode::InvalidInput,
+            ApiError::InvalidInput(_) | ApiError::InvalidQuery(_) => ErrorCode::InvalidInput,
             ApiError::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             ApiError::Unauthorized => ErrorCode::Unauthorized,
             ApiError::Forbidden => ErrorCode::Forbidden,

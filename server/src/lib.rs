@@ -1,8 +1,8 @@
 //! connect-server: the CommunityConnect HTTP API on embedded SQLite or PostgreSQL.
 //!
 //! [`app`] assembles the router from one module per concern ([`auth`], [`property`], [`admin`],
-//! [`readings`], [`reports`], [`points`], [`ops`]); each exposes `fn router() -> Router<AppState>`
-//! with its routes listed at the top and
+//! [`readings`], [`reports`], [`points`], [`geo`], [`ops`]); each exposes
+//! `fn router() -> Router<AppState>` with its routes listed at the top and
 //! an `Api` struct with its OpenAPI paths. Persistence is behind the [`store::Store`] traits.
 
 pub mod admin;
@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod geo;
 pub mod ops;
 pub mod outages;
 pub mod points;
@@ -82,6 +83,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The voucher signing key (derived from the secret).
     pub vouchers: Arc<points::VoucherKeys>,
+    /// Per-region building indexes (empty until [`geo::GeoState::load_all`]).
+    pub geo: Arc<geo::GeoState>,
 }
 
 impl AppState {
@@ -103,6 +106,7 @@ impl AppState {
             sms,
             settings: Arc::new(settings),
             metrics: ops::prometheus(),
+            geo: Arc::new(geo::GeoState::new()),
         }
     }
 }
@@ -119,6 +123,7 @@ pub fn app(state: AppState) -> Router {
         .merge(readings::router())
         .merge(points::router())
         .merge(outages::router())
+        .merge(geo::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

@@ -1,18 +1,28 @@
 //! The `connect-server` binary: `serve` (default) runs the API with the configured store;
-//! `demo` runs it on embedded SQLite under `./data/`, seeded once with a demo city.
+//! `demo` runs it on embedded SQLite under `./data/`, seeded once with a demo city; `import …`
+//! loads building footprints (GeoJSON or OSM PBF) or their managing companies (CSV) into the
+//! configured store and exits (a running server picks them up at its next start).
 
-use std::{net::SocketAddr, path::Path, sync::Arc};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use connect_core::auth::PhoneNumber;
+use connect_core::{geo::ImportReport, ids::RegionId};
 use connect_server::{
     AppState, Settings, app,
     auth::sms::{LogSmsSender, SmsSender, WebhookSmsSender},
     config::{Config, DatabaseUrl},
     crypto::{Keys, random_secret},
-    demo, store,
+    demo,
+    geo::import::{self, ManagerMatch},
+    store,
 };
+use indicatif::{ProgressBar, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -34,6 +44,42 @@ enum Command {
     Serve,
     /// Run on embedded SQLite in ./data, seeded with a demo city, SMS codes in the log.
     Demo,
+    /// Import building footprints or managing companies into the configured store, then exit.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Footprints from a GeoJSON FeatureCollection (properties id, address, mgmt_company_id).
+    Buildings {
+        /// The .geojson file.
+        file: PathBuf,
+        /// Region the footprints belong to (the `region` of `/v1/geo/pack`).
+        #[arg(long, default_value = "default")]
+        region: String,
+    },
+    /// Footprints from an OpenStreetMap extract: building ways and multipolygon relations.
+    Osm {
+        /// The .osm.pbf file.
+        file: PathBuf,
+        /// Region the footprints belong to.
+        #[arg(long, default_value = "default")]
+        region: String,
+    },
+    /// Which company manages which building, from CSV with a header row.
+    Managers {
+        /// The .csv file.
+        file: PathBuf,
+        /// Column holding the company id (an empty cell clears the manager).
+        #[arg(long, default_value = "company_id")]
+        column: String,
+        /// How rows name the building: column `building_id`, or column `address` (exact match).
+        #[arg(long, value_enum, default_value = "building_id")]
+        by: ManagerMatch,
+    },
 }
 
 #[tokio::main]
@@ -45,8 +91,11 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let is_demo = matches!(cli.command, Some(Command::Demo));
-    run(cli.config, is_demo).await
+    match cli.command {
+        Some(Command::Import { what }) => run_import(&cli.config, what).await,
+        Some(Command::Demo) => run(cli.config, true).await,
+        Some(Command::Serve) | None => run(cli.config, false).await,
+    }
 }
 
 /// Reads `./data/secret.key`, creating it on first run (demo only).
@@ -125,6 +174,11 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
         state.store.clone(),
         std::time::Duration::from_secs(config.voucher_sweep_secs.max(1)),
     );
+    state
+        .geo
+        .load_all(state.store.as_ref())
+        .await
+        .context("building the geo indexes")?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("binding {}", config.addr))?;
@@ -142,6 +196,51 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    Ok(())
+}
+
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} eta {eta} {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn print_report(what: &str, report: &ImportReport) {
+    for (at, reason) in &report.errors {
+        eprintln!("refused {at}: {reason}");
+    }
+    println!("{}", import::summary_line(what, report));
+}
+
+async fn run_import(config: &Config, what: ImportCommand) -> anyhow::Result<()> {
+    let db = DatabaseUrl::parse(&config.database)?;
+    let store = store::open(&db).await.context("opening the store")?;
+    let bar = progress_bar();
+    match what {
+        ImportCommand::Buildings { file, region } => {
+            bar.set_message("footprints");
+            let r = import::import_buildings(store.as_ref(), None, &file, &RegionId(region), &bar)
+                .await?;
+            print_report("buildings (refused: feature index from 0)", &r);
+        }
+        ImportCommand::Osm { file, region } => {
+            bar.set_message("footprints");
+            let r =
+                import::import_osm(store.as_ref(), None, &file, &RegionId(region), &bar).await?;
+            print_report("buildings (refused: OSM id)", &r);
+        }
+        ImportCommand::Managers { file, column, by } => {
+            bar.set_message("assignments");
+            let f = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            let r = import::import_managers(store.as_ref(), None, f, &column, by, &bar).await?;
+            print_report("manager assignments (refused: CSV line)", &r);
+        }
+    }
     Ok(())
 }
 

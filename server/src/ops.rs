@@ -48,6 +48,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::readings::Api::openapi());
     doc.merge(crate::points::Api::openapi());
     doc.merge(crate::outages::Api::openapi());
+    doc.merge(crate::geo::Api::openapi());
     doc
 }
 

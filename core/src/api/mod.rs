@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod outages;
 pub mod points;
+pub mod geo;
 pub mod property;
 pub mod readings;
 pub mod reports;

@@ -600,6 +600,72 @@ pub async fn status_changes_compare_and_set_and_keep_a_history(s: &dyn Store) {
         ]
     );
     assert_eq!(history[2].at.timestamp_millis(), MS_2026 + 30);
+fn footprint(id: &str, region: &str, address: &str) -> super::FootprintRow {
+    super::FootprintRow {
+        building_id: BuildingId(id.into()),
+        region: RegionId(region.into()),
+        address: Some(address.into()),
+        company: None,
+        area_m2: Some(12.5),
+        footprint: "[[[[39.8,59.2],[39.81,59.2],[39.81,59.21],[39.8,59.2]]]]".into(),
+    }
+}
+
+pub async fn footprints_upsert_by_id_list_by_region_and_take_managers(s: &dyn Store) {
+    use super::{GeoStore, ManagerKey};
+    s.upsert_footprints(
+        vec![
+            footprint("F2", "north", "Mira 1"),
+            footprint("F1", "north", "Mira 1"),
+            footprint("F3", "south", "Lenina 5"),
+        ],
+        T0,
+    )
+    .await
+    .unwrap();
+    // Re-importing F3 into another region moves it.
+    s.upsert_footprints(vec![footprint("F3", "north", "Lenina 5")], T0 + 10)
+        .await
+        .unwrap();
+    let regions = s.geo_regions().await.unwrap();
+    assert_eq!(regions.len(), 1);
+    assert_eq!(regions[0].buildings, 3);
+    assert_eq!(regions[0].updated_ms, T0 + 10);
+    let rows = GeoStore::footprints(s, RegionId("north".into()))
+        .await
+        .unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r.building_id.0.as_str()).collect();
+    assert_eq!(ids, ["F1", "F2", "F3"]);
+    assert_eq!(rows[0], footprint("F1", "north", "Mira 1"));
+    let changed = s
+        .assign_managers(
+            vec![
+                (
+                    ManagerKey::Building(BuildingId("F3".into())),
+                    Some(CompanyId("uk".into())),
+                ),
+                (
+                    ManagerKey::Address("Mira 1".into()),
+                    Some(CompanyId("uk2".into())),
+                ),
+                (ManagerKey::Building(BuildingId("none".into())), None),
+            ],
+            T0 + 20,
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed[0], [RegionId("north".into())]);
+    assert_eq!(changed[1].len(), 2, "both footprints with the address");
+    assert!(changed[2].is_empty());
+    let rows = GeoStore::footprints(s, RegionId("north".into()))
+        .await
+        .unwrap();
+    let companies: Vec<Option<&str>> = rows
+        .iter()
+        .map(|r| r.company.as_ref().map(|c| c.0.as_str()))
+        .collect();
+    assert_eq!(companies, [Some("uk2"), Some("uk2"), Some("uk")]);
+    assert_eq!(s.geo_regions().await.unwrap()[0].updated_ms, T0 + 20);
 }
 
 pub async fn ping_answers(s: &dyn Store) {
@@ -847,6 +913,7 @@ macro_rules! store_conformance_tests {
                 sessions_slide_expire_and_can_be_revoked,
                 the_property_tree_reads_back_as_a_home,
                 constraint_violations_are_reported_and_write_nothing,
+                footprints_upsert_by_id_list_by_region_and_take_managers,
                 ping_answers,
                 reports_are_numbered_per_year_and_a_repeated_id_writes_nothing,
                 status_changes_compare_and_set_and_keep_a_history,

@@ -570,12 +570,77 @@ pub trait OutageStore: Send + Sync {
     async fn add_repair(&self, repair: Repair) -> Result<(), StoreError>;
     /// Repairs of a building, newest first.
     async fn repairs(&self, building: BuildingId) -> Result<Vec<Repair>, StoreError>;
+/// One stored building footprint (table `geo_footprints`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FootprintRow {
+    /// Building id.
+    pub building_id: BuildingId,
+    /// Region whose pack and index hold it.
+    pub region: RegionId,
+    /// Postal address, when known.
+    pub address: Option<String>,
+    /// Managing company, when known.
+    pub company: Option<CompanyId>,
+    /// Footprint area in m² from the source, when given.
+    pub area_m2: Option<f64>,
+    /// The GeoJSON MultiPolygon `coordinates` array as text.
+    pub footprint: String,
+}
+
+/// How a manager assignment names its building.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManagerKey {
+    /// By building id.
+    Building(BuildingId),
+    /// By exact address (every footprint with this address).
+    Address(String),
+}
+
+/// A region's footprints at a glance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionSummary {
+    /// The region.
+    pub region: RegionId,
+    /// Footprints in it.
+    pub buildings: u64,
+    /// Latest change to any of them (unix millis): the pack's data version.
+    pub updated_ms: i64,
+}
+
+/// Building footprints per region, for the geolocation index.
+#[async_trait]
+pub trait GeoStore: Send + Sync {
+    /// Inserts or replaces footprints by building id (a building may move region), all or nothing.
+    async fn upsert_footprints(
+        &self,
+        rows: Vec<FootprintRow>,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// Every footprint of a region, by building id.
+    async fn footprints(&self, region: RegionId) -> Result<Vec<FootprintRow>, StoreError>;
+    /// Regions with footprints, by id.
+    async fn geo_regions(&self) -> Result<Vec<RegionSummary>, StoreError>;
+    /// Sets (or clears) the managing company of footprints; returns, per assignment, the regions
+    /// of the footprints it changed (empty: nothing matched).
+    async fn assign_managers(
+        &self,
+        assignments: Vec<(ManagerKey, Option<CompanyId>)>,
+        now_ms: i64,
+    ) -> Result<Vec<Vec<RegionId>>, StoreError>;
 }
 
 /// Everything the server needs from persistence. Later concerns add their traits here.
 #[async_trait]
 pub trait Store:
-    AuthStore + PropertyStore + ReadingStore + ReportStore + PointsStore + OutageStore + Send + Sync
+    AuthStore
+    + PropertyStore
+    + ReadingStore
+    + ReportStore
+    + PointsStore
+    + OutageStore
+    + GeoStore
+    + Send
+    + Sync
 {
     /// Cheap round trip for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;

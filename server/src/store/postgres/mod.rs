@@ -22,6 +22,8 @@ use super::{
     StoreError, role_from_db,
 };
 
+mod geo;
+
 /// Numbered migrations, applied in order; append only.
 /// Numbers 2–4 are reserved for concerns merged later; the runner checks each version on its own,
 /// so a gap (or a lower number added after a higher one) is applied when it first appears.
@@ -35,6 +37,11 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
         2,
         "readings",
         include_str!("../../../migrations/postgres/0002_readings.sql"),
+    ),
+    (
+        4,
+        "geo",
+        include_str!("../../../migrations/postgres/0004_geo.sql"),
     ),
     (
         5,

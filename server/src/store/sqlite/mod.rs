@@ -32,6 +32,8 @@ use super::{
 };
 
 /// Numbered migrations, applied in order; append only.
+mod geo;
+
 /// Numbers 2–4 are reserved for concerns merged later; the runner checks each version on its own,
 /// so a gap (or a lower number added after a higher one) is applied when it first appears.
 pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -44,6 +46,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "readings",
         include_str!("../../../migrations/sqlite/0002_readings.sql"),
+    ),
+    (
+        4,
+        "geo",
+        include_str!("../../../migrations/sqlite/0004_geo.sql"),
     ),
     (
         5,
