@@ -7,9 +7,9 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod geo;
 pub mod outages;
 pub mod points;
-pub mod geo;
 pub mod property;
 pub mod readings;
 pub mod reports;

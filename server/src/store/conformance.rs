@@ -600,6 +600,8 @@ pub async fn status_changes_compare_and_set_and_keep_a_history(s: &dyn Store) {
         ]
     );
     assert_eq!(history[2].at.timestamp_millis(), MS_2026 + 30);
+}
+
 fn footprint(id: &str, region: &str, address: &str) -> super::FootprintRow {
     super::FootprintRow {
         building_id: BuildingId(id.into()),

@@ -570,6 +570,8 @@ pub trait OutageStore: Send + Sync {
     async fn add_repair(&self, repair: Repair) -> Result<(), StoreError>;
     /// Repairs of a building, newest first.
     async fn repairs(&self, building: BuildingId) -> Result<Vec<Repair>, StoreError>;
+}
+
 /// One stored building footprint (table `geo_footprints`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FootprintRow {
