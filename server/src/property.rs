@@ -76,11 +76,7 @@ async fn apartment(
             .resident_apartments(session.user_id)
             .await?
             .contains(&id)
-        || home
-            .building
-            .company_id
-            .as_ref()
-            .is_some_and(|c| session.has_scope(Role::CompanyStaff, &c.0));
+        || session.is_staff_of(home.building.company_id.as_ref());
     if !allowed {
         return Err(ApiError::NotFound);
     }

@@ -109,10 +109,7 @@ async fn meter_history(
         .meter_scope(meter)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let staff = scope
-        .company_id
-        .as_ref()
-        .is_some_and(|c| session.has_scope(Role::CompanyStaff, &c.0));
+    let staff = session.is_staff_of(scope.company_id.as_ref());
     let resident = !staff
         && session.has(Role::Resident)
         && state

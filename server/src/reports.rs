@@ -308,11 +308,7 @@ enum Access {
 fn access(session: &Session, r: &ReportRecord) -> Option<Access> {
     if r.author == session.user_id {
         Some(Access::Author)
-    } else if r
-        .company_id
-        .as_ref()
-        .is_some_and(|c| session.has_scope(Role::CompanyStaff, &c.0))
-    {
+    } else if session.is_staff_of(r.company_id.as_ref()) {
         Some(Access::Staff)
     } else if session.has_scope(Role::Authority, &r.region_id.0) {
         Some(Access::Authority)

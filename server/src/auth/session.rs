@@ -50,6 +50,11 @@ impl Session {
     pub fn has_scope(&self, role: Role, scope: &str) -> bool {
         self.scopes(role).any(|s| s == scope)
     }
+
+    /// True when the user is staff of `company` (false for objects no company manages).
+    pub fn is_staff_of(&self, company: Option<&connect_core::ids::CompanyId>) -> bool {
+        company.is_some_and(|c| self.has_scope(Role::CompanyStaff, &c.0))
+    }
 }
 
 /// Reads the bearer token from the request.

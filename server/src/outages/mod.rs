@@ -192,11 +192,7 @@ async fn editable(state: &AppState, session: &Session, id: Uuid) -> Result<Outag
         .outage(OutageId(id))
         .await?
         .ok_or(ApiError::NotFound)?;
-    let allowed = session.has(Role::Admin)
-        || record
-            .company_id
-            .as_ref()
-            .is_some_and(|c| session.has_scope(Role::CompanyStaff, &c.0));
+    let allowed = session.has(Role::Admin) || session.is_staff_of(record.company_id.as_ref());
     if !allowed {
         return Err(if session.has(Role::CompanyStaff) {
             ApiError::NotFound
@@ -490,11 +486,7 @@ async fn add_repair(
         .building(BuildingId(id))
         .await?
         .ok_or(ApiError::NotFound)?;
-    let allowed = session.has(Role::Admin)
-        || building
-            .company_id
-            .as_ref()
-            .is_some_and(|c| session.has_scope(Role::CompanyStaff, &c.0));
+    let allowed = session.has(Role::Admin) || session.is_staff_of(building.company_id.as_ref());
     if !allowed {
         return Err(ApiError::Forbidden);
     }
