@@ -10,12 +10,13 @@ kotlinc="$root/.tools/kotlinc"
 out="$root/build/kotlin-tests"
 
 [ -x "$kotlinc/bin/kotlinc" ] || { echo "kotlinc missing: run scripts/install-deps.sh" >&2; exit 1; }
-# Two builds, not one: building both packages together would unify features and link uniffi into
-# the server. `test-support` adds render_qr_frame, which the scan tests use to make camera frames.
-cargo build --locked -p connect-server
+# Two builds, not one: building the ffi together with the server would unify features and link
+# uniffi into the server. The same two selections as scripts/test.sh, so these are no-ops there.
+# `test-support` adds render_qr_frame, which the scan tests use to make camera frames.
+cargo build --locked -p connect-server -p connect-cli
 cargo build --locked -p connect-ffi --features test-support
 rm -rf "$out" && mkdir -p "$out/src"
-cargo run --locked -q -p connect-ffi --bin uniffi-bindgen -- generate \
+cargo run --locked -q -p connect-ffi --features test-support --bin uniffi-bindgen -- generate \
   --library "$target_dir/debug/libconnect_ffi.so" --language kotlin --no-format --out-dir "$out/src"
 
 cp_libs="/usr/share/java/jna.jar:/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar"

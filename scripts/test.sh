@@ -17,8 +17,11 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "build the binaries the end-to-end tests start"
-cargo build --locked -p connect-server -p connect-cli -p connect-ffi
+step "build the binaries the end-to-end and Kotlin tests start"
+# Exactly the two builds scripts/kotlin-tests.sh makes, so it reuses them: every distinct package
+# selection unifies features differently and costs a rebuild of the shared dependencies on CI.
+cargo build --locked -p connect-server -p connect-cli
+cargo build --locked -p connect-ffi --features test-support
 
 step "cargo nextest"
 cargo nextest run --workspace --locked --no-fail-fast
