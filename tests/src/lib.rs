@@ -88,8 +88,13 @@ pub struct TestServer {
 
 pub mod faults;
 
-/// Where `cargo build -p connect-server` puts the binary, relative to this test executable.
+/// Where `cargo build -p connect-server` puts the binary, relative to this test executable, or
+/// `$CONNECT_SERVER_BIN` when set (a checkout whose intermediate artifacts live in a shared
+/// `CARGO_BUILD_BUILD_DIR` runs its tests from there, away from its own binaries).
 pub fn server_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("CONNECT_SERVER_BIN") {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("current exe");
     // target/debug/deps/<test> → target/debug/connect-server
     let dir = exe
