@@ -4,9 +4,10 @@
 //! The transaction that stores an earning event (a reading accepted inside its submission window,
 //! a rating of a closed report) also queues its earning in `points_earnings`, so the event and its
 //! claim to points are durable together. After the commit the handler [wakes](Earnings::wake) this
-//! process's settler, which awards every queued earning through [`PointsStore::award`](crate::store::PointsStore::award): the ledger
-//! entry is written and the queue row deleted in one transaction, and the ledger's unique
-//! `(user, reason, source)` key turns a second settle of the same source into a no-op. So:
+//! process's settler, which awards every queued earning through
+//! [`PointsStore::award`](crate::store::PointsStore::award): the ledger entry is written and the
+//! queue row deleted in one transaction, and the ledger's unique `(user, reason, source)` key
+//! turns a second settle of the same source into a no-op. So:
 //!
 //! - SIGKILL after the event's commit and before the award leaves the row queued; the sweep that
 //!   runs at start-up (and every period after) settles it;
@@ -54,7 +55,7 @@ impl Earnings {
                         Ok(0) => {}
                         Ok(n) => tracing::debug!(settled = n, "earnings settled"),
                         Err(e) => {
-                            tracing::warn!(error = %e, "settling earnings failed; the sweep retries")
+                            tracing::warn!(error = %e, "settling earnings failed; will retry")
                         }
                     }
                 }
