@@ -1,6 +1,9 @@
 //! `connect`: the CommunityConnect core on a desktop. A thin dispatcher: each subcommand lives in
-//! its own module (`scan` for QR codes; readings, sync and partner subcommands join here).
+//! its own module (`scan` for QR codes, `readings`, `points` for the resident's bonus points and
+//! vouchers, `partner` for a partner shop's till).
 
+mod partner;
+mod points;
 mod readings;
 mod scan;
 mod session;
@@ -24,6 +27,10 @@ enum Command {
     Sync(readings::SyncArgs),
     /// Decode QR codes from an image or a camera and check building stickers.
     Scan(scan::ScanArgs),
+    /// Bonus points: balance, history and offers; make a voucher for a partner shop.
+    Points(points::PointsArgs),
+    /// A partner shop's till: cashier login, scan and redeem vouchers.
+    Partner(partner::PartnerArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,5 +43,7 @@ fn main() -> anyhow::Result<()> {
         Command::Readings(args) => readings::run(&args),
         Command::Sync(args) => readings::sync(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::Points(args) => points::run(&args),
+        Command::Partner(args) => partner::run(&args),
     }
 }

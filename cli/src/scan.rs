@@ -1,6 +1,7 @@
 //! `connect scan`: decode every QR code in an image file (or, with the `camera` feature, live
 //! camera frames), print it, and for building stickers say whether they are genuine against the
-//! trusted keys, and why not.
+//! trusted keys, and why not. The partner till (`connect partner redeem`) scans through the same
+//! functions.
 
 use std::path::PathBuf;
 
@@ -34,11 +35,7 @@ pub struct ScanArgs {
 pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
     let trust = load_trust(args)?;
     if let Some(path) = &args.image {
-        let img = image::open(path)
-            .with_context(|| format!("cannot read image {}", path.display()))?
-            .to_luma8();
-        let (w, h) = img.dimensions();
-        let codes = decode_frame(img.as_raw(), w, h, w)?;
+        let codes = decode_image(path)?;
         if codes.is_empty() {
             println!("no QR code found");
         }
@@ -51,6 +48,23 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
         Some(index) => camera::run(index, trust.as_ref()),
         None => bail!("pass --image FILE or --camera N"),
     }
+}
+
+/// Every QR code in an image file (PNG or JPEG).
+pub(crate) fn decode_image(path: &std::path::Path) -> anyhow::Result<Vec<DecodedCode>> {
+    let img = image::open(path)
+        .with_context(|| format!("cannot read image {}", path.display()))?
+        .to_luma8();
+    let (w, h) = img.dimensions();
+    Ok(decode_frame(img.as_raw(), w, h, w)?)
+}
+
+/// Reads camera frames until a code `wanted` accepts appears (the partner till).
+pub(crate) fn first_camera_code(
+    index: u32,
+    wanted: &dyn Fn(&DecodedCode) -> bool,
+) -> anyhow::Result<DecodedCode> {
+    camera::first_code(index, wanted)
 }
 
 fn load_trust(args: &ScanArgs) -> anyhow::Result<Option<StickerTrust>> {
@@ -130,6 +144,28 @@ mod camera {
             }
         }
     }
+
+    pub fn first_code(
+        index: u32,
+        wanted: &dyn Fn(&connect_core::qr::DecodedCode) -> bool,
+    ) -> anyhow::Result<connect_core::qr::DecodedCode> {
+        let format =
+            RequestedFormat::new::<LumaFormat>(RequestedFormatType::AbsoluteHighestFrameRate);
+        let mut camera = Camera::new(CameraIndex::Index(index), format)?;
+        camera.open_stream()?;
+        eprintln!("show the voucher to camera {index}; Ctrl-C to stop");
+        loop {
+            let frame = camera.frame()?;
+            let img = frame.decode_image::<LumaFormat>()?;
+            let (w, h) = (img.width(), img.height());
+            if let Some(code) = decode_frame(img.as_raw(), w, h, w)?
+                .into_iter()
+                .find(|c| wanted(c))
+            {
+                return Ok(code);
+            }
+        }
+    }
 }
 
 #[cfg(not(feature = "camera"))]
@@ -138,6 +174,13 @@ mod camera {
     use connect_core::qr::StickerTrust;
 
     pub fn run(_index: u32, _trust: Option<&StickerTrust>) -> anyhow::Result<()> {
+        anyhow::bail!("this build has no camera support; rebuild with `--features camera`")
+    }
+
+    pub fn first_code(
+        _index: u32,
+        _wanted: &dyn Fn(&connect_core::qr::DecodedCode) -> bool,
+    ) -> anyhow::Result<connect_core::qr::DecodedCode> {
         anyhow::bail!("this build has no camera support; rebuild with `--features camera`")
     }
 }

@@ -97,6 +97,12 @@ pub enum AppEvent {
         /// Its state when it was received.
         state: OutageState,
     },
+    /// The points balance changed (points earned, a voucher reserved, an unused voucher's points
+    /// returned); [`ConnectApp::points_balance`] and the history already show it.
+    PointsChanged {
+        /// The balance now.
+        balance: i64,
+    },
 }
 
 /// The shell's callback for [`AppEvent`]s. Called from the app's runtime threads.
@@ -167,6 +173,24 @@ pub enum AppError {
     /// The sync engine failed.
     #[error("sync failed")]
     Sync(#[source] sync::Error),
+    /// Fetching the points and the voucher keys failed.
+    #[error("could not fetch the points")]
+    FetchPoints(#[source] TransportError),
+    /// Fetching the session's account (`GET /v1/me`: roles, the cashier's shop) failed.
+    #[error("could not fetch the account")]
+    FetchAccount(#[source] TransportError),
+    /// Making a voucher failed (offline, not enough points, …).
+    #[error("could not make the voucher")]
+    CreateVoucher(#[source] TransportError),
+    /// A redemption got no usable answer (retry with the same attempt id).
+    #[error("could not redeem the voucher")]
+    Redeem(#[source] TransportError),
+    /// The voucher was refused, offline or by the server; the message says why.
+    #[error(transparent)]
+    Voucher(#[from] crate::points::VoucherError),
+    /// The voucher could not be drawn as a QR code.
+    #[error("could not draw the voucher's QR code")]
+    RenderQr(#[source] qrcode::types::QrError),
 }
 
 type Listener = Arc<RwLock<Option<Box<dyn AppListener>>>>;
@@ -460,6 +484,9 @@ fn sticker_trust(config: &AppConfig) -> Result<StickerTrust, AppError> {
     }
     Ok(StickerTrust { host, keys })
 }
+
+mod points;
+pub use points::IssuedVoucher;
 
 #[cfg(test)]
 mod tests {

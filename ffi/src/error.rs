@@ -72,9 +72,13 @@ impl From<AppError> for ConnectError {
                 rejected("invalid_code", "the code is wrong or has expired"),
                 Expected,
             ),
-            AppError::Login(t) | AppError::FetchProperty(t) | AppError::FetchOutages(t) => {
-                from_transport(t)
-            }
+            AppError::Login(t)
+            | AppError::FetchProperty(t)
+            | AppError::FetchOutages(t)
+            | AppError::FetchPoints(t)
+            | AppError::FetchAccount(t)
+            | AppError::CreateVoucher(t)
+            | AppError::Redeem(t) => from_transport(t),
             AppError::Sync(sync::Error::Upload(t) | sync::Error::Pull(t)) => from_transport(t),
             AppError::Sync(
                 sync::Error::LoadOutbox(e)
@@ -93,6 +97,9 @@ impl From<AppError> for ConnectError {
             AppError::UnknownMeter(_) => (ConnectError::NotFound, Expected),
             AppError::Phone(e) => (rejected("malformed_phone", e), Expected),
             AppError::Rejected { code, message, .. } => (rejected(code, message), Expected),
+            // A refused voucher is a normal outcome at a till: show why.
+            AppError::Voucher(e) => (rejected(e.code(), e), Expected),
+            AppError::RenderQr(_) => (other(&error), Bug),
             AppError::NeedsConfirmation { message } => (
                 ConnectError::NeedsConfirmation {
                     reason: message.clone(),

@@ -223,6 +223,35 @@ async fn seed_people(store: &dyn Store, keys: &Keys, home: &Building) -> Result<
         let u = user(store, keys, phone).await?;
         store.grant(u, Grant { role, scope }).await?;
     }
+    // The cashier's shop with an offer, and welcome points so the resident can make a voucher.
+    let now = chrono::Utc::now();
+    let partner = connect_core::ids::PartnerId("demo-partner".into());
+    store
+        .upsert_partner(partner.clone(), "Corner Café".into(), now)
+        .await?;
+    store
+        .insert_offer(
+            connect_core::points::Offer {
+                id: connect_core::ids::new_v7(),
+                partner_id: partner,
+                partner_name: String::new(),
+                title: "Coffee".into(),
+                points: 40,
+                discount: "−100 ₽".into(),
+            },
+            now,
+        )
+        .await?;
+    store
+        .award(crate::store::NewAward {
+            user: resident,
+            reason: connect_core::points::LedgerReason::Adjustment,
+            source_id: "demo-welcome".into(),
+            amount: 100,
+            monthly_cap: 100,
+            now,
+        })
+        .await?;
     Ok(())
 }
 

@@ -85,6 +85,8 @@ pub struct AppState {
     pub vouchers: Arc<points::VoucherKeys>,
     /// Per-region building indexes (empty until [`geo::GeoState::load_all`]).
     pub geo: Arc<geo::GeoState>,
+    /// The settler of queued points earnings (see [`points::earnings`]).
+    pub earnings: Arc<points::Earnings>,
 }
 
 impl AppState {
@@ -107,6 +109,7 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: ops::prometheus(),
             geo: Arc::new(geo::GeoState::new()),
+            earnings: Arc::default(),
         }
     }
 }

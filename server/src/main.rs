@@ -174,6 +174,10 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
         state.store.clone(),
         std::time::Duration::from_secs(config.voucher_sweep_secs.max(1)),
     );
+    connect_server::points::earnings::spawn_sweep(
+        state.clone(),
+        std::time::Duration::from_secs(config.voucher_sweep_secs.max(1)),
+    );
     state
         .geo
         .load_all(state.store.as_ref())

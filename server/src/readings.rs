@@ -19,7 +19,9 @@ use chrono::Utc;
 use connect_core::{
     api::{
         ErrorBody,
-        readings::{ReadingBatchRequest, ReadingBatchResponse, ReadingHistoryResponse},
+        readings::{
+            ReadingBatchRequest, ReadingBatchResponse, ReadingHistoryResponse, ReadingOutcome,
+        },
         sync::SyncResponse,
     },
     auth::Role,
@@ -88,6 +90,13 @@ async fn submit_batch(
         .submit_readings(session.user_id, req.items, Utc::now())
         .await
         .map_err(store_error)?;
+    if results
+        .iter()
+        .any(|r| matches!(r.outcome, ReadingOutcome::Accepted { late: false, .. }))
+    {
+        // On-time readings queued their points in the commit; award them off the hot path.
+        state.earnings.wake(&state);
+    }
     Ok(Json(ReadingBatchResponse { results }))
 }
 

@@ -485,7 +485,7 @@ async fn rate(
         author: EventAuthor::Resident,
         text: req.comment,
     };
-    transition(
+    let rated = transition(
         &state,
         r,
         &[ReportStatus::Resolved, ReportStatus::Rejected],
@@ -493,7 +493,10 @@ async fn rate(
         Some(req.stars),
         event,
     )
-    .await
+    .await?;
+    // The rating queued its points in the same commit; award them now, off the request.
+    state.earnings.wake(&state);
+    Ok(rated)
 }
 
 /// The problem is back.

@@ -386,3 +386,122 @@ async fn sessionless_calls_to_private_routes_get_401_with_the_error_shape() {
     let (s, body) = anon.get("/healthz").await;
     assert_eq!(s, StatusCode::OK, "{body}");
 }
+
+/// Points: only admins award; a voucher made out for partner P is redeemed by P's cashier and
+/// nobody else (residents, staff, authorities, admins, the other shop's cashier get 403 with the
+/// bare error shape, anonymous 401); the redemption answer names the voucher, its points and the
+/// shop, nothing of the resident; and a cashier reads none of the resident's data.
+async fn check_points(w: &World) {
+    let admin = w.client(Admin);
+    for (partner, name) in [(&w.a.partner_id, "Shop P1"), (&w.b.partner_id, "Shop P2")] {
+        admin
+            .post_ok("/v1/admin/partners", json!({"id": partner, "name": name}))
+            .await;
+    }
+    let (_, me) = w.client(ResidentA).get("/v1/me").await;
+    let resident_id = me["user_id"].as_str().unwrap().to_owned();
+    let award =
+        json!({"user_id": resident_id, "rule": "house_inspection", "source_id": "authz-insp"});
+    for actor in Actor::ALL.into_iter().filter(|a| *a != Admin) {
+        let (status, body) = w
+            .client(actor)
+            .post("/v1/admin/points/award", award.clone())
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{actor:?} awarded: {body}");
+        assert!(is_bare_error(&body), "{actor:?} leaked: {body}");
+    }
+    let (status, _) = w
+        .server
+        .anonymous()
+        .post("/v1/admin/points/award", award.clone())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let awarded = admin.post_ok("/v1/admin/points/award", award).await;
+    assert_eq!(awarded["awarded"], 50, "{awarded}");
+
+    let (status, _) = w
+        .server
+        .anonymous()
+        .post("/v1/vouchers", json!({"points": 10}))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let voucher = w
+        .client(ResidentA)
+        .post_ok(
+            "/v1/vouchers",
+            json!({"points": 20, "partner_id": w.a.partner_id}),
+        )
+        .await;
+    let token = voucher["token"].as_str().unwrap();
+    let redeem = || json!({"token": token, "attempt_id": uuid::Uuid::now_v7()});
+    for actor in Actor::ALL.into_iter().filter(|a| *a != CashierP1) {
+        let (status, body) = w
+            .client(actor)
+            .call(Method::POST, "/v1/partner/redeem", Some(redeem()))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{actor:?} redeemed: {body}");
+        assert!(is_bare_error(&body), "{actor:?} leaked: {body}");
+    }
+    let (status, body) = w
+        .server
+        .anonymous()
+        .call(Method::POST, "/v1/partner/redeem", Some(redeem()))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(is_bare_error(&body), "{body}");
+
+    let cashier = w.client(CashierP1);
+    let taken = cashier.post_ok("/v1/partner/redeem", redeem()).await;
+    let mut keys: Vec<&str> = taken
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["partner_id", "points", "redeemed_at", "voucher_id"],
+        "{taken}"
+    );
+    assert_eq!(taken["partner_id"], w.a.partner_id.as_str());
+    let resident_phone = ResidentA.phone().trim_start_matches('+').to_owned();
+    for (path, text) in [
+        ("/v1/partner/redeem", taken.to_string()),
+        ("/v1/points", cashier.get("/v1/points").await.1.to_string()),
+        (
+            "/v1/property",
+            cashier.get("/v1/property").await.1.to_string(),
+        ),
+        ("/v1/sync", cashier.get("/v1/sync").await.1.to_string()),
+        (
+            "/v1/partner/settlement.csv",
+            cashier.get_text("/v1/partner/settlement.csv").await,
+        ),
+    ] {
+        assert!(
+            !text.contains(&resident_id) && !text.contains(&resident_phone),
+            "{path} shows the cashier the resident: {text}"
+        );
+        assert!(
+            !text.contains(&w.a.apartment_id) && !text.contains(&w.a.meter_id),
+            "{path} shows the cashier the resident's home: {text}"
+        );
+    }
+    let (_, own) = cashier.get("/v1/points").await;
+    assert_eq!(own["balance"], 0, "{own}");
+    assert_eq!(own["history"], json!([]), "{own}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_named_shops_cashier_redeems_and_sees_nothing_of_the_resident_on_sqlite() {
+    let w = World::new(TestServer::sqlite().await).await;
+    check_points(&w).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_named_shops_cashier_redeems_and_sees_nothing_of_the_resident_on_postgres() {
+    let w = World::new(TestServer::postgres().await).await;
+    check_points(&w).await;
+    w.server.close().await;
+}

@@ -207,3 +207,146 @@ async fn tills_get_a_clear_reason_for_forged_wrong_partner_replayed_and_retried_
     let page = p1.get_text("/partner").await;
     assert!(page.contains("1 vouchers, 20 points"), "{page}");
 }
+
+/// A resident of company E's building with one meter whose provider takes readings every day of
+/// the month (so a reading now is on time), and a staff member of E.
+async fn earning_world(server: &TestServer) -> (Client, Client, String) {
+    let admin = server.login(ADMIN_PHONE).await;
+    admin
+        .post_ok(
+            "/v1/admin/companies",
+            json!({"id": "E", "name": "UK E", "tax_id": null, "phone": null, "email": null,
+                   "region_id": "R1"}),
+        )
+        .await;
+    admin
+        .post_ok(
+            "/v1/admin/buildings",
+            json!({"buildings": [{"id": "E1", "address": "E street 1", "company_id": "E",
+                   "region_id": "R1", "lat": 59.2, "lon": 39.9}]}),
+        )
+        .await;
+    admin
+        .post_ok(
+            "/v1/admin/providers",
+            json!({"id": "water-e", "name": "Water", "kind": "cold_water",
+                   "window_start_day": 1, "window_end_day": 31}),
+        )
+        .await;
+    let apt = admin
+        .post_ok(
+            "/v1/admin/apartments",
+            json!({"building_id": "E1", "number": "1"}),
+        )
+        .await;
+    let acc = admin
+        .post_ok(
+            "/v1/admin/accounts",
+            json!({"apartment_id": apt["id"], "provider_id": "water-e", "number": "E-1",
+                   "holder_name": "Holder"}),
+        )
+        .await;
+    let meter = admin
+        .post_ok(
+            "/v1/admin/meters",
+            json!({"apartment_id": apt["id"], "account_id": acc["id"], "kind": "cold_water",
+                   "serial": "SN-E", "integer_digits": 5, "fraction_digits": 3,
+                   "tariffs": ["single"], "installed_on": "2023-01-01",
+                   "next_verification_on": null}),
+        )
+        .await;
+    admin
+        .post_ok(
+            "/v1/admin/residents",
+            json!({"phone": RESIDENT, "apartment_id": apt["id"]}),
+        )
+        .await;
+    admin
+        .post_ok(
+            "/v1/admin/grants",
+            json!({"phone": "+70000008301", "role": "company_staff", "scope": "E"}),
+        )
+        .await;
+    let resident = server.login(RESIDENT).await;
+    let staff = server.login("+70000008301").await;
+    (resident, staff, meter["id"].as_str().unwrap().to_owned())
+}
+
+/// Polls the balance until it equals `want` (earnings are settled just after the commit).
+async fn await_balance(resident: &Client, want: i64) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, points) = resident.get("/v1/points").await;
+        if points["balance"] == want {
+            return points;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "balance never reached {want}: {points}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn check_earning(server: &TestServer) {
+    let (resident, staff, meter) = earning_world(server).await;
+    let batch = json!({"items": [{"id": uuid::Uuid::now_v7(), "meter_id": meter,
+        "values": [{"tariff": "single", "value": "12.5"}],
+        "taken_at": chrono::Utc::now().to_rfc3339()}]});
+    let out = resident.post_ok("/v1/readings:batch", batch.clone()).await;
+    assert_eq!(out["results"][0]["status"], "accepted", "{out}");
+    assert_eq!(out["results"][0]["late"], false, "{out}");
+    let points = await_balance(&resident, 10).await;
+    assert_eq!(ledger(&points, "on_time_reading"), vec![10]);
+    assert_eq!(
+        points["history"][0]["source_id"],
+        batch["items"][0]["id"].as_str().unwrap()
+    );
+    // The same reading again (a phone retrying) is a duplicate and earns nothing more.
+    let again = resident.post_ok("/v1/readings:batch", batch).await;
+    assert_eq!(again["results"][0]["status"], "duplicate", "{again}");
+
+    let report = uuid::Uuid::now_v7();
+    resident
+        .post_ok(
+            "/v1/reports",
+            json!({"id": report, "building_id": "E1", "category": "leak",
+                   "text": "water", "place": "entrance 1"}),
+        )
+        .await;
+    for action in ["accept", "resolve"] {
+        staff
+            .post_ok(
+                &format!("/v1/company/reports/{report}/status"),
+                json!({"action": action, "comment": "done"}),
+            )
+            .await;
+    }
+    resident
+        .post_ok(&format!("/v1/reports/{report}/rating"), json!({"stars": 5}))
+        .await;
+    let points = await_balance(&resident, 30).await;
+    assert_eq!(ledger(&points, "rated_report"), vec![20]);
+    // A replayed rating is refused and earns nothing.
+    let (s, _) = resident
+        .post(&format!("/v1/reports/{report}/rating"), json!({"stars": 5}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, points) = resident.get("/v1/points").await;
+    assert_eq!(points["balance"], 30, "{points}");
+    assert_eq!(ledger(&points, "on_time_reading"), vec![10]);
+    assert_eq!(ledger(&points, "rated_report"), vec![20]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_on_time_reading_and_a_rated_report_earn_their_points_once_on_sqlite() {
+    check_earning(&TestServer::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_on_time_reading_and_a_rated_report_earn_their_points_once_on_postgres() {
+    let server = TestServer::postgres().await;
+    check_earning(&server).await;
+    server.close().await;
+}

@@ -2,15 +2,18 @@
 //!
 //! - [`voucher`]: the signed voucher token, its offline check and its QR rendering.
 //! - [`redeem`]: the till's redemption flow as a state machine free of I/O.
+//! - [`render`]: a token drawn as a QR code (matrix, SVG, terminal, grey image).
 //!
 //! The rules (server side, see `docs/ARCHITECTURE.md`): the balance is the sum of an append-only
 //! ledger and never negative; earning rules have amounts and monthly caps; a voucher reserves its
 //! points when issued and gives them back when it expires unredeemed.
 
 pub mod redeem;
+pub mod render;
 pub mod voucher;
 
 pub use redeem::{RedeemAction, RedeemEvent, RedeemState, Redeemed};
+pub use render::QrMatrix;
 pub use voucher::{VoucherClaims, VoucherError, sign_voucher, verify_voucher};
 
 use chrono::{DateTime, Utc};
@@ -21,6 +24,7 @@ use crate::ids::{PartnerId, VoucherId};
 /// Why the balance changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerReason {
     /// A reading submitted within the window.
@@ -92,6 +96,7 @@ impl LedgerReason {
 /// One entry of the append-only points ledger.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct LedgerEntry {
     /// Signed change of the balance.
     pub delta: i64,
@@ -107,6 +112,7 @@ pub struct LedgerEntry {
 /// A partner's offer shown in the app: spend this many points for this discount.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Offer {
     /// Stable id.
     pub id: uuid::Uuid,
@@ -125,6 +131,7 @@ pub struct Offer {
 /// A voucher as the server issued it (the signed QR payload is built from these fields).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Voucher {
     /// Stable id.
     pub id: VoucherId,

@@ -19,6 +19,7 @@ pub const MAX_AUTO_RETRIES: u32 = 2;
 
 /// What the server confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Redeemed {
     /// The voucher.
     pub voucher_id: VoucherId,

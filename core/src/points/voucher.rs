@@ -2,7 +2,8 @@
 //! envelope](crate::qr::signing) whose version byte is the voucher type tag [`VOUCHER_VERSION`]
 //! (`b'V'`), distinct from the sticker's, so a sticker never opens as a voucher nor a voucher as a
 //! sticker. A partner verifies it offline ([`verify_voucher`]) for an instant answer, then redeems
-//! it online; only the server can say whether it was already redeemed.
+//! it online; only the server can say whether it was already redeemed. It is drawn as a QR code by
+//! [`QrMatrix`](super::QrMatrix).
 //!
 //! Payload: `voucher id: 16 bytes (UUIDv7) | points: u32 BE | expires: i64 BE unix seconds |
 //! len(partner id): u8 (0 = any partner) | partner id (ASCII)`.
@@ -22,6 +23,7 @@ pub const MAX_PARTNER_ID_LEN: usize = 64;
 
 /// What a genuine voucher says.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct VoucherClaims {
     /// The voucher (the server's reservation).
     pub id: VoucherId,
@@ -153,60 +155,6 @@ pub fn verify_voucher(
         return Err(VoucherError::WrongPartner);
     }
     Ok(claims)
-}
-
-/// Renders a token as a QR code in terminal half-blocks (two module rows per text line), with a
-/// quiet zone, for the CLI. Dark modules are spaces on a light background so phone cameras read
-/// it from a dark terminal too.
-pub fn render_terminal(token: &str) -> Result<String, qrcode::types::QrError> {
-    let code = qrcode::QrCode::with_error_correction_level(token.as_bytes(), qrcode::EcLevel::M)?;
-    let width = code.width();
-    let colors = code.to_colors();
-    let quiet = 2usize;
-    let size = width + 2 * quiet;
-    let dark = |x: usize, y: usize| -> bool {
-        if x < quiet || y < quiet || x >= width + quiet || y >= width + quiet {
-            return false;
-        }
-        colors[(y - quiet) * width + (x - quiet)] == qrcode::Color::Dark
-    };
-    let mut out = String::new();
-    for y in (0..size).step_by(2) {
-        for x in 0..size {
-            out.push(match (dark(x, y), dark(x, y + 1)) {
-                (false, false) => '█',
-                (false, true) => '▀',
-                (true, false) => '▄',
-                (true, true) => ' ',
-            });
-        }
-        out.push('\n');
-    }
-    Ok(out)
-}
-
-/// Renders a token as a grey image (`scale` pixels per module, 4-module quiet zone): width,
-/// height and the luma bytes, ready for PNG encoding or for [`crate::qr::decode_frame`].
-pub fn render_luma(
-    token: &str,
-    scale: usize,
-) -> Result<(usize, usize, Vec<u8>), qrcode::types::QrError> {
-    let code = qrcode::QrCode::with_error_correction_level(token.as_bytes(), qrcode::EcLevel::M)?;
-    let width = code.width();
-    let colors = code.to_colors();
-    let scale = scale.max(1);
-    let size = (width + 8) * scale;
-    let mut pixels = vec![255u8; size * size];
-    for (i, c) in colors.iter().enumerate() {
-        if *c == qrcode::Color::Dark {
-            let (mx, my) = (i % width + 4, i / width + 4);
-            for dy in 0..scale {
-                let row = (my * scale + dy) * size;
-                pixels[row + mx * scale..row + (mx + 1) * scale].fill(0);
-            }
-        }
-    }
-    Ok((size, size, pixels))
 }
 
 #[cfg(test)]
@@ -366,11 +314,11 @@ mod tests {
         let s = signer(7, 1);
         let token =
             sign_voucher(&s, &claims(Some("cafe-1"), now() + Duration::minutes(10))).unwrap();
-        let (w, h, luma) = render_luma(&token, 4).unwrap();
-        let codes = crate::qr::decode_frame(&luma, w as u32, h as u32, w as u32).unwrap();
+        let qr = crate::points::QrMatrix::encode(&token).unwrap();
+        let (w, h, luma) = qr.to_luma(4);
+        let codes = crate::qr::decode_frame(&luma, w, h, w).unwrap();
         assert!(codes.iter().any(|c| c.text == token), "{codes:?}");
-        let text = render_terminal(&token).unwrap();
-        assert!(text.lines().count() > 10);
+        assert!(qr.to_terminal().lines().count() > 10);
     }
 
     #[test]

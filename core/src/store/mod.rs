@@ -14,6 +14,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
 
 pub mod crypto;
 pub mod outages;
+pub mod points;
 pub mod readings;
 pub mod schema;
 pub mod session;

@@ -293,7 +293,7 @@ impl Driver {
             .await
             .map_err(Error::Pull)?;
         let now = Utc::now();
-        let changed_outages = self
+        let (changed_outages, new_balance) = self
             .store
             .write(|tx| {
                 for meter in &changes.meters {
@@ -301,10 +301,17 @@ impl Driver {
                 }
                 store::readings::merge_server_history(tx, &changes.readings, now)?;
                 let changed = store::outages::merge(tx, &changes.outages, true, now)?;
+                let balance = match &changes.points {
+                    Some(points) => store::points::save(tx, points, now)?,
+                    None => None,
+                };
                 store::readings::set_sync_cursor(tx, &changes.cursor)?;
-                Ok(changed)
+                Ok((changed, balance))
             })
             .map_err(Error::StorePull)?;
+        if let Some(balance) = new_balance {
+            (self.events)(AppEvent::PointsChanged { balance });
+        }
         // Told only after the store has them, so a listener that reads the list sees the change.
         for outage in changed_outages {
             (self.events)(AppEvent::OutageChanged {

@@ -10,8 +10,11 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::api::{
     ErrorBody, ErrorCode,
-    auth::{SendCodeRequest, SendCodeResponse, SessionResponse, VerifyCodeRequest},
+    auth::{MeResponse, SendCodeRequest, SendCodeResponse, SessionResponse, VerifyCodeRequest},
     outages::OutageListResponse,
+    points::{
+        CreateVoucherRequest, CreateVoucherResponse, PointsResponse, RedeemRequest, RedeemResponse,
+    },
     property::PropertyResponse,
     readings::{ReadingBatchRequest, ReadingBatchResponse},
     sync::SyncResponse,
@@ -79,6 +82,34 @@ pub trait Transport: Send + Sync {
     /// [`TransportError::NotFound`].
     async fn outages_in(&self, bbox: [f64; 4]) -> Result<OutageListResponse, TransportError> {
         let _ = bbox;
+        Err(TransportError::NotFound)
+    }
+    /// `GET /v1/me`. Transports without it answer [`TransportError::NotFound`].
+    async fn me(&self, token: &str) -> Result<MeResponse, TransportError> {
+        let _ = token;
+        Err(TransportError::NotFound)
+    }
+    /// `GET /v1/points`. Transports without it answer [`TransportError::NotFound`].
+    async fn points(&self, token: &str) -> Result<PointsResponse, TransportError> {
+        let _ = token;
+        Err(TransportError::NotFound)
+    }
+    /// `POST /v1/vouchers`. Transports without it answer [`TransportError::NotFound`].
+    async fn create_voucher(
+        &self,
+        token: &str,
+        request: &CreateVoucherRequest,
+    ) -> Result<CreateVoucherResponse, TransportError> {
+        let _ = (token, request);
+        Err(TransportError::NotFound)
+    }
+    /// `POST /v1/partner/redeem`. Transports without it answer [`TransportError::NotFound`].
+    async fn redeem_voucher(
+        &self,
+        token: &str,
+        request: &RedeemRequest,
+    ) -> Result<RedeemResponse, TransportError> {
+        let _ = (token, request);
         Err(TransportError::NotFound)
     }
 }
@@ -219,6 +250,42 @@ impl Transport for HttpTransport {
                 .query(&[("bbox", format!("{w},{s},{e},{n}"))]),
         )
         .await
+    }
+
+    async fn me(&self, token: &str) -> Result<MeResponse, TransportError> {
+        self.send(
+            self.client
+                .get(format!("{}/v1/me", self.base))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    async fn points(&self, token: &str) -> Result<PointsResponse, TransportError> {
+        self.send(
+            self.client
+                .get(format!("{}/v1/points", self.base))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    async fn create_voucher(
+        &self,
+        token: &str,
+        request: &CreateVoucherRequest,
+    ) -> Result<CreateVoucherResponse, TransportError> {
+        self.send(self.post("/v1/vouchers", request).bearer_auth(token))
+            .await
+    }
+
+    async fn redeem_voucher(
+        &self,
+        token: &str,
+        request: &RedeemRequest,
+    ) -> Result<RedeemResponse, TransportError> {
+        self.send(self.post("/v1/partner/redeem", request).bearer_auth(token))
+            .await
     }
 
     async fn pull(&self, token: &str, since: Option<&str>) -> Result<SyncResponse, TransportError> {

@@ -10,10 +10,14 @@
 //! - `POST /v1/admin/offers`              (admin) add an offer
 //! - `POST /v1/admin/points/award`        (admin) award an earning rule (house inspections)
 //!
-//! Earning from other capabilities goes through [`award`] in-process. The balance lives in the
-//! store's ledger; see the rules in `docs/ARCHITECTURE.md` (Points).
+//! Earning from other capabilities is queued in the transaction that stores the event and
+//! settled after the commit ([`earnings`]); the admin route goes through [`award`] directly. The
+//! balance lives in the store's ledger; see the rules in `docs/ARCHITECTURE.md` (Points).
 
 mod cabinet;
+pub mod earnings;
+
+pub use earnings::Earnings;
 
 use std::{sync::Arc, time::Duration};
 

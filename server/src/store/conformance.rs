@@ -929,6 +929,9 @@ macro_rules! store_conformance_tests {
                 concurrent_redemptions_of_one_voucher_succeed_exactly_once,
                 an_expired_voucher_gives_its_points_back_once_and_cannot_be_redeemed,
                 offers_list_with_their_partners_name,
+                on_time_readings_queue_one_earning_in_their_commit_and_late_ones_none,
+                queued_earnings_past_the_cap_are_cleared_without_points,
+                rating_a_closed_report_queues_one_earning_for_its_author,
             );
         }
     };

@@ -4,15 +4,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use connect_core::{
-    ids::{PartnerId, UserId, VoucherId},
+    api::{readings::ReadingOutcome, reports::EventAuthor},
+    ids::{
+        AccountId, ApartmentId, BuildingId, CompanyId, MeterId, PartnerId, ProviderId, ReadingId,
+        RegionId, ReportId, UserId, VoucherId,
+    },
     points::{LedgerReason, Offer, VoucherError},
+    property::{
+        Apartment, Building, ManagingCompany, PersonalAccount, UtilityKind, UtilityProvider,
+    },
+    readings::{Meter, Reading, Tariff, TariffValue},
+    reports::ReportStatus,
 };
 use uuid::Uuid;
 
 use super::{
-    AwardOutcome, NewAward, NewVoucher, RedeemCommand, RedeemOutcome, ReserveOutcome, Store,
+    AwardOutcome, NewAward, NewEvent, NewReport, NewVoucher, PendingEarning, RedeemCommand,
+    RedeemOutcome, ReserveOutcome, Store,
 };
 
 fn now() -> DateTime<Utc> {
@@ -339,4 +349,269 @@ pub async fn offers_list_with_their_partners_name(s: &dyn Store) {
     assert_eq!(offers.len(), 1);
     assert_eq!(offers[0].partner_name, "Shop P1");
     assert_eq!(offers[0].title, "Coffee");
+}
+
+/// A resident with one cold-water meter billed by a provider whose window is the 15th to the
+/// 25th, and a second meter on an account without a provider (no window known).
+async fn earning_home(s: &dyn Store, tag: &str) -> (UserId, Meter, Meter) {
+    let company = CompanyId(format!("E{tag}"));
+    s.upsert_company(ManagingCompany {
+        id: company.clone(),
+        name: "UK".into(),
+        tax_id: None,
+        phone: None,
+        email: None,
+        region_id: RegionId("R1".into()),
+    })
+    .await
+    .unwrap();
+    let building = BuildingId(format!("EB{tag}"));
+    s.upsert_buildings(vec![Building {
+        id: building.clone(),
+        address: "Street 1".into(),
+        company_id: Some(company.clone()),
+        region_id: RegionId("R1".into()),
+        lat: 59.2,
+        lon: 39.9,
+    }])
+    .await
+    .unwrap();
+    let provider = ProviderId(format!("water-{tag}"));
+    s.upsert_provider(UtilityProvider {
+        id: provider.clone(),
+        name: "Water".into(),
+        kind: UtilityKind::ColdWater,
+        window_start_day: 15,
+        window_end_day: 25,
+    })
+    .await
+    .unwrap();
+    let apt = Apartment {
+        id: ApartmentId(Uuid::now_v7()),
+        building_id: building,
+        number: "1".into(),
+    };
+    s.insert_apartment(apt.clone()).await.unwrap();
+    let mut meters = Vec::new();
+    for (n, provider) in [("1", provider), ("2", ProviderId(format!("unknown-{tag}")))] {
+        let acc = PersonalAccount {
+            id: AccountId(Uuid::now_v7()),
+            apartment_id: apt.id,
+            provider_id: provider,
+            number: n.into(),
+            holder_name: "H".into(),
+        };
+        s.insert_account(acc.clone()).await.unwrap();
+        let meter = Meter {
+            id: MeterId(Uuid::now_v7()),
+            apartment_id: apt.id,
+            account_id: acc.id,
+            kind: UtilityKind::ColdWater,
+            serial: format!("E-{tag}-{n}"),
+            integer_digits: 5,
+            fraction_digits: 3,
+            tariffs: vec![Tariff::Single],
+            installed_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            next_verification_on: None,
+            replaces: None,
+        };
+        s.insert_meter(meter.clone()).await.unwrap();
+        meters.push(meter);
+    }
+    let u = user(s, tag.bytes().fold(60u8, |a, b| a.wrapping_add(b))).await;
+    s.link_resident(u, apt.id).await.unwrap();
+    let second = meters.pop().unwrap();
+    (u, meters.pop().unwrap(), second)
+}
+
+fn reading_on(meter: &Meter, value: &str, day: u32) -> Reading {
+    Reading {
+        id: ReadingId(Uuid::now_v7()),
+        meter_id: meter.id,
+        values: vec![TariffValue {
+            tariff: Tariff::Single,
+            value: value.parse().unwrap(),
+        }],
+        taken_at: Utc.with_ymd_and_hms(2026, 3, day, 9, 0, 0).unwrap(),
+        confirmed_jump: false,
+    }
+}
+
+fn settle(e: &PendingEarning, amount: i64, cap: i64) -> NewAward {
+    NewAward {
+        user: e.user,
+        reason: e.reason,
+        source_id: e.source_id.clone(),
+        amount,
+        monthly_cap: cap,
+        now: e.earned_at,
+    }
+}
+
+pub async fn on_time_readings_queue_one_earning_in_their_commit_and_late_ones_none(s: &dyn Store) {
+    let (u, meter, no_window) = earning_home(s, "A").await;
+    let in_window = Utc.with_ymd_and_hms(2026, 3, 20, 12, 0, 0).unwrap();
+    let on_time = reading_on(&meter, "10", 19);
+    let unknown_window = reading_on(&no_window, "5", 19);
+    let out = s
+        .submit_readings(u, vec![on_time.clone(), unknown_window], in_window)
+        .await
+        .unwrap();
+    assert!(
+        out.iter()
+            .all(|r| matches!(r.outcome, ReadingOutcome::Accepted { late: false, .. })),
+        "{out:?}"
+    );
+    // Only the reading inside a known window earns; its earning is durable with it.
+    let queued = s.pending_earnings(100).await.unwrap();
+    assert_eq!(
+        queued,
+        vec![PendingEarning {
+            user: u,
+            reason: LedgerReason::OnTimeReading,
+            source_id: on_time.id.0.to_string(),
+            earned_at: in_window,
+        }]
+    );
+    // A replay (duplicate) and a late reading queue nothing more.
+    let late = reading_on(&meter, "11", 26);
+    let after_window = Utc.with_ymd_and_hms(2026, 3, 27, 12, 0, 0).unwrap();
+    let out = s
+        .submit_readings(u, vec![on_time.clone(), late], after_window)
+        .await
+        .unwrap();
+    assert!(matches!(out[0].outcome, ReadingOutcome::Duplicate { .. }));
+    assert!(matches!(
+        out[1].outcome,
+        ReadingOutcome::Accepted { late: true, .. }
+    ));
+    assert_eq!(s.pending_earnings(100).await.unwrap(), queued);
+    // Settling awards and clears it; settling the same source again adds nothing.
+    assert_eq!(
+        s.award(settle(&queued[0], 10, 30)).await.unwrap(),
+        AwardOutcome::Awarded(10)
+    );
+    assert!(s.pending_earnings(100).await.unwrap().is_empty());
+    assert_eq!(
+        s.award(settle(&queued[0], 10, 30)).await.unwrap(),
+        AwardOutcome::Duplicate
+    );
+    let (total, history) = s.points_summary(u, after_window, 10).await.unwrap();
+    assert_eq!(total, 10);
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].at, in_window);
+    assert_eq!(
+        history[0].source_id.as_deref(),
+        Some(on_time.id.0.to_string().as_str())
+    );
+}
+
+pub async fn queued_earnings_past_the_cap_are_cleared_without_points(s: &dyn Store) {
+    let (u, meter, _) = earning_home(s, "B").await;
+    let in_window = Utc.with_ymd_and_hms(2026, 3, 20, 12, 0, 0).unwrap();
+    let batch: Vec<Reading> = (0..4)
+        .map(|i| reading_on(&meter, &format!("{}", 10 + i), 15 + i))
+        .collect();
+    s.submit_readings(u, batch, in_window).await.unwrap();
+    let queued = s.pending_earnings(100).await.unwrap();
+    assert_eq!(queued.len(), 4);
+    let outcomes: Vec<AwardOutcome> = {
+        let mut v = Vec::new();
+        for e in &queued {
+            v.push(s.award(settle(e, 10, 25)).await.unwrap());
+        }
+        v
+    };
+    assert_eq!(
+        outcomes,
+        vec![
+            AwardOutcome::Awarded(10),
+            AwardOutcome::Awarded(10),
+            AwardOutcome::Awarded(5),
+            AwardOutcome::Capped
+        ]
+    );
+    assert!(s.pending_earnings(100).await.unwrap().is_empty());
+    assert_eq!(balance(s, u, in_window).await, 25);
+}
+
+pub async fn rating_a_closed_report_queues_one_earning_for_its_author(s: &dyn Store) {
+    let (u, _, _) = earning_home(s, "C").await;
+    let filed_ms = Utc
+        .with_ymd_and_hms(2026, 3, 1, 9, 0, 0)
+        .unwrap()
+        .timestamp_millis();
+    let report = NewReport {
+        id: ReportId(Uuid::now_v7()),
+        author: u,
+        building_id: BuildingId("EBC".into()),
+        company_id: Some(CompanyId("EC".into())),
+        region_id: RegionId("R1".into()),
+        category: "leak".into(),
+        text: "water".into(),
+        place: "entrance 1".into(),
+        content_sha256: "ab".repeat(32),
+        photos: vec![],
+        filed_ms,
+        due_ms: filed_ms + 3_600_000,
+    };
+    let id = report.id;
+    s.file_report(report).await.unwrap();
+    let ev = |at_ms: i64| NewEvent {
+        at_ms,
+        author: EventAuthor::Company,
+        text: None,
+    };
+    s.change_report_status(
+        id,
+        vec![ReportStatus::New],
+        ReportStatus::Resolved,
+        None,
+        ev(filed_ms + 1),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        s.pending_earnings(100).await.unwrap().is_empty(),
+        "resolving earns nothing"
+    );
+    let rated_ms = filed_ms + 2;
+    s.change_report_status(
+        id,
+        vec![ReportStatus::Resolved],
+        ReportStatus::Rated,
+        Some(5),
+        NewEvent {
+            author: EventAuthor::Resident,
+            ..ev(rated_ms)
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let queued = s.pending_earnings(100).await.unwrap();
+    assert_eq!(
+        queued,
+        vec![PendingEarning {
+            user: u,
+            reason: LedgerReason::RatedReport,
+            source_id: id.0.to_string(),
+            earned_at: DateTime::from_timestamp_millis(rated_ms).unwrap(),
+        }]
+    );
+    // A second rating attempt is refused by the status check and queues nothing.
+    assert!(
+        s.change_report_status(
+            id,
+            vec![ReportStatus::Resolved],
+            ReportStatus::Rated,
+            Some(1),
+            ev(rated_ms + 1)
+        )
+        .await
+        .unwrap()
+        .is_none()
+    );
+    assert_eq!(s.pending_earnings(100).await.unwrap().len(), 1);
 }

@@ -415,6 +415,20 @@ pub enum AwardOutcome {
     Capped,
 }
 
+/// An earning queued in the transaction that stored its event (an on-time reading, a rating),
+/// waiting for the settler to turn it into a ledger entry (see [`PointsStore::award`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEarning {
+    /// The resident.
+    pub user: UserId,
+    /// Which rule.
+    pub reason: LedgerReason,
+    /// What earned it (the reading or report id).
+    pub source_id: String,
+    /// When the event was stored (server clock); its UTC month picks the cap.
+    pub earned_at: DateTime<Utc>,
+}
+
 /// A voucher about to be issued (see [`PointsStore::reserve_voucher`]).
 #[derive(Debug, Clone)]
 pub struct NewVoucher {
@@ -495,8 +509,12 @@ pub trait PointsStore: Send + Sync {
     async fn insert_offer(&self, offer: Offer, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// Every offer with its partner's name, by partner then points.
     async fn offers(&self) -> Result<Vec<Offer>, StoreError>;
-    /// Records an earning once per (user, reason, source), within the monthly cap.
+    /// Records an earning once per (user, reason, source), within the monthly cap, and removes
+    /// the matching [`PendingEarning`] (if any) in the same transaction, whatever the outcome.
     async fn award(&self, award: NewAward) -> Result<AwardOutcome, StoreError>;
+    /// Earnings queued by the transactions that stored their events, oldest first, at most
+    /// `limit`. A row stays until an [`award`](PointsStore::award) of its source commits.
+    async fn pending_earnings(&self, limit: u32) -> Result<Vec<PendingEarning>, StoreError>;
     /// Expires the user's (or, with `None`, everyone's) issued vouchers past their expiry and
     /// gives their points back (one ledger entry per voucher, ever). Returns how many expired.
     async fn expire_vouchers(

@@ -58,6 +58,11 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
         "outages",
         include_str!("../../../migrations/postgres/0007_outages.sql"),
     ),
+    (
+        9,
+        "points_earnings",
+        include_str!("../../../migrations/postgres/0009_points_earnings.sql"),
+    ),
 ];
 
 mod outages;

@@ -18,14 +18,20 @@ use uuid::Uuid;
 
 use super::{PgStore, classify};
 use crate::store::{
-    AwardOutcome, NewAward, NewVoucher, PointsStore, RedeemCommand, RedeemOutcome, ReserveOutcome,
-    SettlementRow, StoreError, month_of, refusal_from_db,
+    AwardOutcome, NewAward, NewVoucher, PendingEarning, PointsStore, RedeemCommand, RedeemOutcome,
+    ReserveOutcome, SettlementRow, StoreError, month_of, refusal_from_db,
 };
 
+/// `FOR NO KEY UPDATE`: serialises the balance writers of one user with each other, but not with
+/// the foreign-key checks (`FOR KEY SHARE`) of transactions that merely insert rows naming the
+/// user, such as a readings batch queueing its earnings.
 async fn lock_user(c: &impl GenericClient, user: UserId) -> Result<(), StoreError> {
-    c.query_opt("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", &[&user.0])
-        .await?
-        .ok_or(StoreError::MissingReference)?;
+    c.query_opt(
+        "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE",
+        &[&user.0],
+    )
+    .await?
+    .ok_or(StoreError::MissingReference)?;
     Ok(())
 }
 
@@ -36,6 +42,28 @@ async fn balance(c: &impl GenericClient, user: UserId) -> Result<i64, StoreError
     )
     .await?
     .get(0))
+}
+
+/// Queues earnings in the caller's transaction (the one storing the events that earned them); the
+/// settler awards them after the commit. Queuing a source twice keeps one row.
+pub(super) async fn queue_earnings(
+    c: &impl GenericClient,
+    user: UserId,
+    reason: LedgerReason,
+    sources: &[String],
+    earned_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if sources.is_empty() {
+        return Ok(());
+    }
+    c.execute(
+        "INSERT INTO points_earnings (user_id, reason, source_id, earned_at)
+         SELECT $1, $2, s, $4 FROM unnest($3::text[]) AS s
+         ON CONFLICT DO NOTHING",
+        &[&user.0, &reason.as_str(), &sources, &earned_at],
+    )
+    .await?;
+    Ok(())
 }
 
 async fn expire(
@@ -228,6 +256,12 @@ impl PointsStore for PgStore {
         let tx = c.transaction().await?;
         lock_user(&tx, a.user).await?;
         let reason = a.reason.as_str();
+        // Settled whatever the outcome: a duplicate or capped earning is not retried.
+        tx.execute(
+            "DELETE FROM points_earnings WHERE user_id = $1 AND reason = $2 AND source_id = $3",
+            &[&a.user.0, &reason, &a.source_id],
+        )
+        .await?;
         let seen = tx
             .query_opt(
                 "SELECT 1 FROM points_ledger WHERE user_id = $1 AND reason = $2 AND source_id = $3",
@@ -236,6 +270,7 @@ impl PointsStore for PgStore {
             .await?
             .is_some();
         if seen {
+            tx.commit().await?;
             return Ok(AwardOutcome::Duplicate);
         }
         let month = month_of(a.now);
@@ -249,6 +284,7 @@ impl PointsStore for PgStore {
             .get(0);
         let points = a.amount.min(a.monthly_cap - used);
         if points <= 0 {
+            tx.commit().await?;
             return Ok(AwardOutcome::Capped);
         }
         tx.execute(
@@ -260,6 +296,30 @@ impl PointsStore for PgStore {
         .map_err(classify)?;
         tx.commit().await?;
         Ok(AwardOutcome::Awarded(points))
+    }
+
+    async fn pending_earnings(&self, limit: u32) -> Result<Vec<PendingEarning>, StoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT user_id, reason, source_id, earned_at FROM points_earnings
+                 ORDER BY earned_at, user_id, source_id LIMIT $1",
+                &[&i64::from(limit)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let reason: String = r.get(1);
+                Ok(PendingEarning {
+                    user: UserId(r.get(0)),
+                    reason: LedgerReason::parse(&reason)
+                        .ok_or_else(|| StoreError::Corrupt(format!("earning reason {reason:?}")))?,
+                    source_id: r.get(2),
+                    earned_at: r.get(3),
+                })
+            })
+            .collect()
     }
 
     async fn expire_vouchers(

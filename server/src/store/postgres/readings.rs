@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use connect_core::{
     api::readings::{ReadingOutcome, ReadingResult, StoredReading},
     ids::{ApartmentId, CompanyId, MeterId, ProviderId, ReadingId, UserId},
+    points::LedgerReason,
     property::{UtilityKind, UtilityProvider},
     readings::{Reading, validation::SubmissionWindow},
 };
@@ -238,6 +239,8 @@ impl ReadingStore for PgStore {
         let mut batch: HashMap<Uuid, StoredContent> = HashMap::new();
         let mut batch_history: HashMap<MeterId, Vec<Reading>> = HashMap::new();
         let mut rows: Vec<(Uuid, Uuid, String, DateTime<Utc>, bool, bool)> = Vec::new();
+        // Accepted inside a known submission window: they earn points.
+        let mut on_time: HashSet<Uuid> = HashSet::new();
         let mut fresh_at = 0usize;
         for item in &items {
             let outcome = match meters.get(&item.meter_id) {
@@ -257,6 +260,9 @@ impl ReadingStore for PgStore {
                             match judge(ctx, &hist, item, now) {
                                 Err(rejected) => rejected,
                                 Ok(late) => {
+                                    if !late && ctx.window.is_some() {
+                                        on_time.insert(item.id.0);
+                                    }
                                     let vals = vals_json(&item.values)?;
                                     let taken = from_micros(micros(item.taken_at));
                                     batch.insert(
@@ -320,6 +326,14 @@ impl ReadingStore for PgStore {
                 .iter()
                 .map(|r| r.get(0))
                 .collect();
+            // Their points commit with the readings (settled by server::points).
+            let earned: Vec<String> = inserted
+                .iter()
+                .filter(|id| on_time.contains(id))
+                .map(Uuid::to_string)
+                .collect();
+            super::points::queue_earnings(&tx, user, LedgerReason::OnTimeReading, &earned, now)
+                .await?;
             // A concurrent request stored some of these ids first: answer as a replay of it.
             let raced: Vec<Uuid> = ids
                 .iter()

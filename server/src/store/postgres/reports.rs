@@ -225,6 +225,17 @@ impl ReportStore for PgStore {
         )
         .await?;
         append_event(&tx, id, Some(to), &event).await?;
+        if to == ReportStatus::Rated && rating.is_some() {
+            // The rating's points commit with it (settled by server::points).
+            super::points::queue_earnings(
+                &tx,
+                current.author,
+                connect_core::points::LedgerReason::RatedReport,
+                &[id.0.to_string()],
+                chrono::DateTime::from_timestamp_millis(event.at_ms).unwrap_or_default(),
+            )
+            .await?;
+        }
         let updated = load(&tx, id, false).await?;
         tx.commit().await?;
         Ok(updated)

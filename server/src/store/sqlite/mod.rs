@@ -67,6 +67,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outages",
         include_str!("../../../migrations/sqlite/0007_outages.sql"),
     ),
+    (
+        9,
+        "points_earnings",
+        include_str!("../../../migrations/sqlite/0009_points_earnings.sql"),
+    ),
 ];
 
 mod outages;

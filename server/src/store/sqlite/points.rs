@@ -12,8 +12,8 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{SqliteStore, classify, uuid_col};
 use crate::store::{
-    AwardOutcome, NewAward, NewVoucher, PointsStore, RedeemCommand, RedeemOutcome, ReserveOutcome,
-    SettlementRow, StoreError, month_of, refusal_from_db,
+    AwardOutcome, NewAward, NewVoucher, PendingEarning, PointsStore, RedeemCommand, RedeemOutcome,
+    ReserveOutcome, SettlementRow, StoreError, month_of, refusal_from_db,
 };
 
 fn ms(t: DateTime<Utc>) -> i64 {
@@ -30,6 +30,28 @@ fn balance(tx: &rusqlite::Connection, user: UserId) -> Result<i64, StoreError> {
         [user.0.to_string()],
         |r| r.get(0),
     )?)
+}
+
+/// Queues an earning in the caller's transaction (the one storing the event that earned it); the
+/// settler awards it after the commit. Queuing the same source twice keeps one row.
+pub(super) fn queue_earning(
+    conn: &rusqlite::Connection,
+    user: UserId,
+    reason: LedgerReason,
+    source_id: &str,
+    earned_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO points_earnings (user_id, reason, source_id, earned_at)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![
+        user.0.to_string(),
+        reason.as_str(),
+        source_id,
+        ms(earned_at)
+    ])?;
+    Ok(())
 }
 
 fn expire(
@@ -221,6 +243,11 @@ impl PointsStore for SqliteStore {
         self.write(move |tx| {
             let user = a.user.0.to_string();
             let reason = a.reason.as_str();
+            // Settled whatever the outcome: a duplicate or capped earning is not retried.
+            tx.execute(
+                "DELETE FROM points_earnings WHERE user_id = ?1 AND reason = ?2 AND source_id = ?3",
+                params![user, reason, a.source_id],
+            )?;
             let seen: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM points_ledger
                  WHERE user_id = ?1 AND reason = ?2 AND source_id = ?3)",
@@ -248,6 +275,38 @@ impl PointsStore for SqliteStore {
             )
             .map_err(classify)?;
             Ok(AwardOutcome::Awarded(points))
+        })
+        .await
+    }
+
+    async fn pending_earnings(&self, limit: u32) -> Result<Vec<PendingEarning>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT user_id, reason, source_id, earned_at FROM points_earnings
+                 ORDER BY earned_at, user_id, source_id LIMIT ?1",
+            )?;
+            let rows = stmt
+                .query_map([limit], |r| {
+                    Ok((
+                        uuid_col(r, 0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(user, reason, source_id, earned)| {
+                    Ok(PendingEarning {
+                        user: UserId(user),
+                        reason: LedgerReason::parse(&reason).ok_or_else(|| {
+                            StoreError::Corrupt(format!("earning reason {reason:?}"))
+                        })?,
+                        source_id,
+                        earned_at: at(earned),
+                    })
+                })
+                .collect()
         })
         .await
     }

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use connect_core::{
     api::readings::{ReadingOutcome, ReadingResult, StoredReading},
     ids::{ApartmentId, CompanyId, MeterId, ProviderId, ReadingId, UserId},
+    points::LedgerReason,
     property::{UtilityKind, UtilityProvider},
     readings::{Reading, validation::SubmissionWindow},
 };
@@ -197,6 +198,16 @@ fn judge_batch(
                     now_us,
                     late
                 ])?;
+                if !late && ctx.window.is_some() {
+                    // On time inside a known window: its points commit with the reading.
+                    super::points::queue_earning(
+                        conn,
+                        user,
+                        LedgerReason::OnTimeReading,
+                        &item.id.0.to_string(),
+                        now,
+                    )?;
+                }
                 ReadingOutcome::Accepted {
                     received_at: now,
                     late,

@@ -182,6 +182,16 @@ impl ReportStore for SqliteStore {
                 ],
             )?;
             append_event(tx, id, Some(to), &event)?;
+            if to == ReportStatus::Rated && rating.is_some() {
+                // The rating's points commit with it (settled by server::points).
+                super::points::queue_earning(
+                    tx,
+                    current.author,
+                    connect_core::points::LedgerReason::RatedReport,
+                    &id.0.to_string(),
+                    chrono::DateTime::from_timestamp_millis(event.at_ms).unwrap_or_default(),
+                )?;
+            }
             load(tx, id)
         })
         .await

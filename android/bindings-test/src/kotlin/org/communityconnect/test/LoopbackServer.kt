@@ -155,6 +155,38 @@ class LoopbackServer private constructor(
         return Resident(phone, meterId, apartmentId)
     }
 
+    private fun get(path: String, token: String): String {
+        val request = HttpRequest.newBuilder(URI.create("$baseUrl$path"))
+            .header("authorization", "Bearer $token")
+            .GET()
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        check(response.statusCode() in 200..299) { "GET $path: ${response.statusCode()} ${response.body()}" }
+        return response.body()
+    }
+
+    /** Partner shop [partnerId] with [cashierPhone] as its cashier (a grant, given before login). */
+    fun seedPartner(partnerId: String, cashierPhone: String) {
+        post("/v1/admin/partners", """{"id":"$partnerId","name":"Shop $partnerId"}""", admin)
+        post(
+            "/v1/admin/grants",
+            """{"phone":"$cashierPhone","role":"partner_cashier","scope":"$partnerId"}""",
+            admin,
+        )
+    }
+
+    /** Awards [phone]'s user a house inspection (50 points by default) with source [source]. */
+    fun awardInspection(phone: String, source: String) {
+        post("/v1/auth/code", """{"phone":"$phone"}""")
+        val session = post("/v1/auth/verify", """{"phone":"$phone","code":"${lastCode(phone)}"}""")
+        val userId = jsonString(get("/v1/me", jsonString(session, "token")), "user_id")
+        post(
+            "/v1/admin/points/award",
+            """{"user_id":"$userId","rule":"house_inspection","source_id":"$source"}""",
+            admin,
+        )
+    }
+
     override fun close() {
         process.destroy()
         if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly()
