@@ -360,6 +360,52 @@ impl BuildingIndex {
         })
     }
 
+    /// The position of a building by id.
+    pub fn position(&self, id: &BuildingId) -> Option<usize> {
+        self.data.records.binary_search_by(|r| r.id.cmp(id)).ok()
+    }
+
+    /// One polygon of the index as a `geo` polygon (exterior, then holes).
+    fn polygon(&self, p: usize) -> geo::Polygon<f64> {
+        let ring = |r: usize| {
+            LineString::from(
+                self.ring(r)
+                    .iter()
+                    .map(|c| (c[0], c[1]))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let (first, end) = (
+            self.data.poly_rings[p] as usize,
+            self.data.poly_rings[p + 1] as usize,
+        );
+        geo::Polygon::new(ring(first), (first + 1..end).map(ring).collect())
+    }
+
+    /// Positions (in id order) of the buildings whose footprint overlaps `area` (WGS84, x = lon):
+    /// they share some interior, so a footprint only touching the area's edge is not hit, and a
+    /// footprint in a hole of the area is not hit.
+    pub fn overlapping(&self, area: &MultiPolygon<f64>) -> Vec<usize> {
+        use geo::{BoundingRect, Relate};
+        let Some(rect) = area.bounding_rect() else {
+            return Vec::new();
+        };
+        let env: BBox = [rect.min().x, rect.min().y, rect.max().x, rect.max().y];
+        let mut candidates = Vec::new();
+        self.tree.search(&env, |p| candidates.push(p));
+        let mut hit: Vec<usize> = candidates
+            .into_iter()
+            .filter(|&p| {
+                let m = area.relate(&self.polygon(p));
+                m.is_intersects() && !m.is_touches()
+            })
+            .map(|p| self.poly_building[p] as usize)
+            .collect();
+        hit.sort_unstable();
+        hit.dedup();
+        hit
+    }
+
     /// Footprint area used to pick the smallest of overlapping buildings.
     pub fn area_m2(&self, pos: usize) -> Option<f64> {
         self.data.records.get(pos).map(|r| r.area_m2)
@@ -488,6 +534,33 @@ impl BuildingIndex {
         found.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         found
     }
+}
+
+/// The answer across several indexes (regions): the first index with the point inside wins;
+/// otherwise the near candidates of all of them, nearest first, ties by id.
+pub fn lookup_any<'a>(
+    indexes: impl IntoIterator<Item = &'a BuildingIndex>,
+    lat: f64,
+    lon: f64,
+    accuracy_m: f64,
+) -> Lookup {
+    let mut near = Vec::new();
+    for index in indexes {
+        match index.lookup(lat, lon, accuracy_m) {
+            Lookup::Inside(b) => return Lookup::Inside(b),
+            Lookup::Near(c) => near.extend(c),
+            Lookup::Nothing => {}
+        }
+    }
+    if near.is_empty() {
+        return Lookup::Nothing;
+    }
+    near.sort_by(|a, b| {
+        a.distance_m
+            .total_cmp(&b.distance_m)
+            .then_with(|| a.building.building_id.cmp(&b.building.building_id))
+    });
+    Lookup::Near(near)
 }
 
 /// Index lengths are far below 2^32 (a city has well under a billion vertices); saturate rather
@@ -665,6 +738,42 @@ mod tests {
                 company: Some(CompanyId("UK-7".into())),
             })
         );
+    }
+
+    #[test]
+    fn an_area_hits_the_footprints_it_overlaps_not_those_it_touches_or_holds_in_a_hole() {
+        // Four 0.001° squares along a line; the area covers the first fully, a corner of the
+        // second, ends exactly on the west wall of the third, and has a hole around the fourth.
+        let index = BuildingIndex::new(
+            meta(),
+            vec![
+                building("A", vec![square(40.000, 59.0, 0.001)], None),
+                building("B", vec![square(40.002, 59.0, 0.001)], None),
+                building("C", vec![square(40.004, 59.0, 0.001)], None),
+                building("D", vec![square(40.010, 59.0, 0.001)], None),
+            ],
+        )
+        .unwrap();
+        let area = MultiPolygon(vec![
+            square(39.999, 58.999, 0.0035),
+            Polygon::new(
+                square(40.0085, 58.998, 0.004).exterior().clone(),
+                vec![square(40.0095, 58.9995, 0.002).exterior().clone()],
+            ),
+        ]);
+        let wall = MultiPolygon(vec![polygon![
+            (x: 40.003, y: 59.0), (x: 40.004, y: 59.0), (x: 40.004, y: 59.001), (x: 40.003, y: 59.001), (x: 40.003, y: 59.0)
+        ]]);
+        let ids = |hit: Vec<usize>| -> Vec<String> {
+            hit.into_iter()
+                .map(|p| index.building(p).unwrap().building_id.0)
+                .collect()
+        };
+        assert_eq!(ids(index.overlapping(&area)), ["A", "B"]);
+        // Touching B's east wall and C's west wall only.
+        assert!(index.overlapping(&wall).is_empty());
+        assert_eq!(index.position(&BuildingId("C".into())), Some(2));
+        assert_eq!(index.position(&BuildingId("Z".into())), None);
     }
 
     #[test]

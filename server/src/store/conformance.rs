@@ -30,6 +30,7 @@ use super::{
 };
 
 pub use super::conformance_points::*;
+pub use super::conformance_outages::*;
 
 /// A store under test plus what must be cleaned up after it.
 pub struct Fixture {
@@ -929,6 +930,10 @@ macro_rules! store_conformance_tests {
                 concurrent_redemptions_of_one_voucher_succeed_exactly_once,
                 an_expired_voucher_gives_its_points_back_once_and_cannot_be_redeemed,
                 offers_list_with_their_partners_name,
+                an_outage_and_its_buildings_are_written_whole_and_replaced_whole,
+                outages_are_found_by_box_and_by_buildings_changed_since,
+                a_building_taken_out_of_the_area_is_a_removal_until_it_returns,
+                residents_buildings_and_repairs_read_back,
             );
         }
     };

@@ -58,6 +58,11 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
         "outages",
         include_str!("../../../migrations/postgres/0007_outages.sql"),
     ),
+    (
+        10,
+        "outage_removals",
+        include_str!("../../../migrations/postgres/0010_outage_removals.sql"),
+    ),
 ];
 
 mod outages;

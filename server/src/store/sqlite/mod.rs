@@ -67,6 +67,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outages",
         include_str!("../../../migrations/sqlite/0007_outages.sql"),
     ),
+    (
+        10,
+        "outage_removals",
+        include_str!("../../../migrations/sqlite/0010_outage_removals.sql"),
+    ),
 ];
 
 mod outages;
