@@ -19,8 +19,11 @@ fn t(min: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_800_000_000, 0).unwrap() + Duration::minutes(min)
 }
 
+/// Building ids, sorted as the store lists an outage's buildings.
 fn ids(list: &[&str]) -> Vec<BuildingId> {
-    list.iter().map(|b| BuildingId((*b).into())).collect()
+    let mut ids: Vec<BuildingId> = list.iter().map(|b| BuildingId((*b).into())).collect();
+    ids.sort();
+    ids
 }
 
 /// Company X with buildings W (lon 39.0), M (39.5) and E (40.0) on one latitude.
