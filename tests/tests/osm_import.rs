@@ -216,6 +216,13 @@ fn normalized(v: &Value) -> Answer {
             .collect(),
         _ => vec![],
     };
+    // Equally distant candidates (a shared wall) are ordered by id, and `w894` sorts after
+    // `w11241` where `VLG-000894` sorts before `VLG-011241`: order ties by the mapped id.
+    let mut list = list;
+    list.sort_by(|a, b| {
+        let d = |c: &(String, Option<String>, Option<f64>)| (c.2.unwrap_or(0.0) * 1e6).round();
+        d(a).total_cmp(&d(b)).then_with(|| a.0.cmp(&b.0))
+    });
     (result, list)
 }
 
