@@ -9,6 +9,7 @@
 
 mod error;
 mod geojson;
+mod grid;
 mod index;
 #[cfg(feature = "client")]
 pub mod offline;
