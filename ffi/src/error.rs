@@ -103,9 +103,9 @@ impl From<AppError> for ConnectError {
             AppError::FetchGeoPack(t) => from_transport(t),
             // A damaged download is transport damage: download again later. A well-checksummed
             // but malformed pack is the server's bug.
-            AppError::GeoPack(PackStoreError::Refused(PackError::UnsupportedVersion { .. })) => {
-                (rejected("update_app", &error), Expected)
-            }
+            AppError::GeoPack(PackStoreError::Refused(PackError::UnsupportedVersion {
+                ..
+            })) => (rejected("update_app", &error), Expected),
             AppError::GeoPack(PackStoreError::Refused(PackError::Malformed { .. })) => (
                 ConnectError::Network {
                     reason: error.to_string(),

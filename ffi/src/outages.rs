@@ -23,6 +23,8 @@ impl ConnectApp {
         east: f64,
         north: f64,
     ) -> Result<Vec<OutageItem>, ConnectError> {
-        Ok(self.core().refresh_nearby_outages(west, south, east, north)?)
+        Ok(self
+            .core()
+            .refresh_nearby_outages(west, south, east, north)?)
     }
 }

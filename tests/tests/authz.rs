@@ -280,7 +280,10 @@ fn outage_body(w: &World) -> Value {
 }
 
 async fn prepare_outages(w: &World) {
-    let created = w.client(StaffX).post_ok("/v1/outages", outage_body(w)).await;
+    let created = w
+        .client(StaffX)
+        .post_ok("/v1/outages", outage_body(w))
+        .await;
     OUTAGES.lock().unwrap().insert(
         w.server.base.clone(),
         created["id"].as_str().unwrap().to_owned(),

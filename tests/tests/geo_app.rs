@@ -192,7 +192,10 @@ async fn the_app_downloads_the_pack_once_locates_like_the_server_and_survives_da
     );
     // The server's own 304, seen directly.
     let (_, regions) = server.anonymous().get("/v1/geo/regions").await;
-    let etag = regions["regions"][0]["pack_etag"].as_str().unwrap().to_owned();
+    let etag = regions["regions"][0]["pack_etag"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let res = reqwest::Client::new()
         .get(format!("{}/v1/geo/pack?region=vologda", server.base))
         .header("if-none-match", &etag)
@@ -212,19 +215,25 @@ async fn the_app_downloads_the_pack_once_locates_like_the_server_and_survives_da
         *kinds.entry(ours.0).or_default() += 1;
     }
     println!("{} points agree: {kinds:?}", sample.len());
-    assert!(kinds.len() == 3, "the sample covers inside, near and nothing: {kinds:?}");
+    assert!(
+        kinds.len() == 3,
+        "the sample covers inside, near and nothing: {kinds:?}"
+    );
 
     // The server's pack changes: one building gets a (new) managing company.
     let probe = points.iter().find(|p| p.kind == "inside").unwrap();
     let building = probe.expected.clone().unwrap();
     let csv = dir.path().join("managers.csv");
-    std::fs::write(&csv, format!("building_id,company_id\n{building},TEST-UK\n")).unwrap();
-    server
-        .import(&["managers", csv.to_str().unwrap()])
-        .await;
+    std::fs::write(
+        &csv,
+        format!("building_id,company_id\n{building},TEST-UK\n"),
+    )
+    .unwrap();
+    server.import(&["managers", csv.to_str().unwrap()]).await;
     server.kill_hard().await;
     server.restart().await;
-    let company_at_probe = |app: &ConnectApp| match app.locate(probe.lat, probe.lon, 15.0).unwrap() {
+    let company_at_probe = |app: &ConnectApp| match app.locate(probe.lat, probe.lon, 15.0).unwrap()
+    {
         Lookup::Inside(b) => {
             assert_eq!(b.building_id.0, building);
             b.company.map(|c| c.0)
@@ -252,7 +261,10 @@ async fn the_app_downloads_the_pack_once_locates_like_the_server_and_survives_da
             other => panic!("{fault:?}: expected a refused pack, got {other:?}"),
         }
         let text = err.to_string();
-        assert!(text.contains(expect) && text.contains("previous pack stays in use"), "{text}");
+        assert!(
+            text.contains(expect) && text.contains("previous pack stays in use"),
+            "{text}"
+        );
         assert_eq!(company_at_probe(&app), before);
         assert_eq!(app.geo_packs(), vec![info.clone()]);
     }
@@ -265,7 +277,10 @@ async fn the_app_downloads_the_pack_once_locates_like_the_server_and_survives_da
     // An intact download is installed.
     proxy.set_body_fault("/v1/geo/pack", None);
     let updated = blocking(|| app.update_geo_pack("vologda")).unwrap();
-    assert!(matches!(updated, GeoPackUpdate::Installed(ref i) if i.data_version != info.data_version), "{updated:?}");
+    assert!(
+        matches!(updated, GeoPackUpdate::Installed(ref i) if i.data_version != info.data_version),
+        "{updated:?}"
+    );
     assert_eq!(company_at_probe(&app).as_deref(), Some("TEST-UK"));
     assert!(matches!(
         blocking(|| app.update_geo_pack("vologda")).unwrap(),
@@ -274,7 +289,9 @@ async fn the_app_downloads_the_pack_once_locates_like_the_server_and_survives_da
     // Regions the server does not have.
     assert!(matches!(
         blocking(|| app.update_geo_pack("atlantis")),
-        Err(AppError::FetchGeoPack(connect_core::sync::TransportError::NotFound))
+        Err(AppError::FetchGeoPack(
+            connect_core::sync::TransportError::NotFound
+        ))
     ));
     assert!(matches!(
         blocking(|| app.update_geo_pack("../etc")),

@@ -143,7 +143,11 @@ impl OsmXml {
                 }
             }
         }
-        write!(self.relations, r#"  <relation id="{id}" version="1">{members}"#).unwrap();
+        write!(
+            self.relations,
+            r#"  <relation id="{id}" version="1">{members}"#
+        )
+        .unwrap();
         self.relations
             .push_str(r#"<tag k="type" v="multipolygon"/>"#);
         for (k, v) in &tags {
@@ -256,16 +260,24 @@ async fn an_osm_pbf_import_answers_like_the_geojson_import_of_the_same_buildings
         .iter()
         .filter(|f| {
             let (x, y) = first_vertex(f);
-            let inside = (WINDOW[0]..=WINDOW[2]).contains(&x) && (WINDOW[1]..=WINDOW[3]).contains(&y);
+            let inside =
+                (WINDOW[0]..=WINDOW[2]).contains(&x) && (WINDOW[1]..=WINDOW[3]).contains(&y);
             inside || f["properties"]["id"] == EXTRA
         })
         .cloned()
         .collect();
     let with_holes = slice
         .iter()
-        .filter(|f| f["geometry"]["type"] == "Polygon" && f["geometry"]["coordinates"].as_array().unwrap().len() > 1)
+        .filter(|f| {
+            f["geometry"]["type"] == "Polygon"
+                && f["geometry"]["coordinates"].as_array().unwrap().len() > 1
+        })
         .count();
-    assert!(with_holes >= 2 && slice.len() > 500, "{} buildings, {with_holes} with holes", slice.len());
+    assert!(
+        with_holes >= 2 && slice.len() > 500,
+        "{} buildings, {with_holes} with holes",
+        slice.len()
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let geojson = dir.path().join("slice.geojson");
@@ -306,11 +318,17 @@ async fn an_osm_pbf_import_answers_like_the_geojson_import_of_the_same_buildings
         .import(&["buildings", &path(&geojson), "--region", "geojson"])
         .await;
     let imported = format!("imported {} buildings", slice.len());
-    assert!(out.contains(&imported) && out.contains("refused 0"), "{out}");
+    assert!(
+        out.contains(&imported) && out.contains("refused 0"),
+        "{out}"
+    );
     let out = server
         .import(&["osm", &path(&pbf), "--region", "osm"])
         .await;
-    assert!(out.contains(&imported) && out.contains("refused 0"), "{out}");
+    assert!(
+        out.contains(&imported) && out.contains("refused 0"),
+        "{out}"
+    );
     server.kill_hard().await;
     server.restart().await;
     let (_, regions) = server.anonymous().get("/v1/geo/regions").await;
@@ -318,7 +336,12 @@ async fn an_osm_pbf_import_answers_like_the_geojson_import_of_the_same_buildings
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["id"].as_str().unwrap().to_owned(), r["buildings"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                r["buildings"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(counts["osm"], slice.len() as u64);
     assert_eq!(counts["geojson"], slice.len() as u64);
@@ -329,7 +352,15 @@ async fn an_osm_pbf_import_answers_like_the_geojson_import_of_the_same_buildings
         .find(|f| f["properties"]["id"] == EXTRA)
         .map(bbox_of)
         .unwrap();
-    let boxes = [WINDOW, [extra[0] - 5e-4, extra[1] - 5e-4, extra[2] + 5e-4, extra[3] + 5e-4]];
+    let boxes = [
+        WINDOW,
+        [
+            extra[0] - 5e-4,
+            extra[1] - 5e-4,
+            extra[2] + 5e-4,
+            extra[3] + 5e-4,
+        ],
+    ];
     let points = load_points(&city.join("points.csv")).unwrap();
     let mut results: HashMap<String, usize> = HashMap::new();
     let mut courtyards = 0;
@@ -350,11 +381,24 @@ async fn an_osm_pbf_import_answers_like_the_geojson_import_of_the_same_buildings
         let (g, o) = (normalized(&from_geojson), normalized(&from_osm));
         // Same buildings and addresses; distances equal up to rounding (the relations' outer
         // rings come back joined from two ways, one reversed, so edges run the other way).
-        let strip = |a: &Answer| (a.0.clone(), a.1.iter().map(|c| (c.0.clone(), c.1.clone())).collect::<Vec<_>>());
+        let strip = |a: &Answer| {
+            (
+                a.0.clone(),
+                a.1.iter()
+                    .map(|c| (c.0.clone(), c.1.clone()))
+                    .collect::<Vec<_>>(),
+            )
+        };
         assert_eq!(strip(&o), strip(&g), "point {} ({})", p.id, p.kind);
         for (x, y) in o.1.iter().zip(&g.1) {
             let gap = (x.2.unwrap_or(0.0) - y.2.unwrap_or(0.0)).abs();
-            assert!(gap < 1e-6, "point {}: distance {:?} vs {:?}", p.id, x.2, y.2);
+            assert!(
+                gap < 1e-6,
+                "point {}: distance {:?} vs {:?}",
+                p.id,
+                x.2,
+                y.2
+            );
         }
         *results.entry(g.0.clone()).or_default() += 1;
         if p.kind == "courtyard" {

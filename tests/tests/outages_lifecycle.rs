@@ -105,7 +105,11 @@ async fn seed(admin: &Client, buildings: &[(&str, f64, f64)]) -> Vec<String> {
     phones
 }
 
-fn resident_app(server: &TestServer, dir: &std::path::Path, phone: &str) -> (ConnectApp, Arc<Events>) {
+fn resident_app(
+    server: &TestServer,
+    dir: &std::path::Path,
+    phone: &str,
+) -> (ConnectApp, Arc<Events>) {
     let app = ConnectApp::open(AppConfig {
         db_path: dir.join(format!("{phone}.db")),
         server_url: server.base.clone(),
@@ -246,9 +250,9 @@ async fn residents_are_told_when_a_planned_outage_starts_changes_narrows_and_end
 /// A footprint square of `size` degrees with its south-west corner at (lon, lat).
 fn square(id: &str, lon: f64, lat: f64, size: f64) -> Value {
     json!({"type": "Feature", "properties": {"id": id},
-        "geometry": {"type": "Polygon", "coordinates": [[
-            [lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]
-        ]]}})
+    "geometry": {"type": "Polygon", "coordinates": [[
+        [lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]
+    ]]}})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

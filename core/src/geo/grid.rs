@@ -49,7 +49,12 @@ impl Grid {
         }
         let mut b = boxes[0];
         for x in boxes {
-            b = [b[0].min(x[0]), b[1].min(x[1]), b[2].max(x[2]), b[3].max(x[3])];
+            b = [
+                b[0].min(x[0]),
+                b[1].min(x[1]),
+                b[2].max(x[2]),
+                b[3].max(x[3]),
+            ];
         }
         let (w, h) = (b[2] - b[0], b[3] - b[1]);
         if !(w.is_finite() && h.is_finite()) {
@@ -200,7 +205,9 @@ mod tests {
         let mut boxes = Vec::new();
         let mut seed = 7u64;
         let mut next = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 11) as f64 / (1u64 << 53) as f64
         };
         for _ in 0..2000 {

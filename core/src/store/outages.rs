@@ -247,7 +247,11 @@ mod tests {
     fn the_resident_is_told_each_change_and_each_start_and_end_by_the_clock_once() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("phone.db"), &[7u8; 32]).unwrap();
-        let at = |h| Utc.with_ymd_and_hms(2026, 11, 23, h, 0, 0).single().unwrap();
+        let at = |h| {
+            Utc.with_ymd_and_hms(2026, 11, 23, h, 0, 0)
+                .single()
+                .unwrap()
+        };
         // Planned 14:00–18:00, seen at 12:00.
         let mut planned = outage(1, 14, 0);
         planned.expected_end_at = Some(at(18));

@@ -29,8 +29,8 @@ use super::{
     ReportFilter, Store, StoreError,
 };
 
-pub use super::conformance_points::*;
 pub use super::conformance_outages::*;
+pub use super::conformance_points::*;
 
 /// A store under test plus what must be cleaned up after it.
 pub struct Fixture {

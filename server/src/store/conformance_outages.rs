@@ -89,7 +89,10 @@ pub async fn an_outage_and_its_buildings_are_written_whole_and_replaced_whole(s:
     world(s).await;
     let first = outage(1, &["W", "M"], 10, 1);
     s.put_outage(first.clone()).await.unwrap();
-    assert_eq!(s.outage(first.outage.id).await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        s.outage(first.outage.id).await.unwrap(),
+        Some(first.clone())
+    );
     // Replacing changes every field and the building list; nothing of the old list remains.
     let mut changed = outage(1, &["E"], 20, 2);
     changed.outage.utility = UtilityKind::Heating;
@@ -97,7 +100,10 @@ pub async fn an_outage_and_its_buildings_are_written_whole_and_replaced_whole(s:
     changed.outage.ended_at = Some(t(30));
     changed.outage.expected_end_at = None;
     s.put_outage(changed.clone()).await.unwrap();
-    assert_eq!(s.outage(first.outage.id).await.unwrap(), Some(changed.clone()));
+    assert_eq!(
+        s.outage(first.outage.id).await.unwrap(),
+        Some(changed.clone())
+    );
     // A building that does not exist writes nothing of the outage.
     let bad = outage(2, &["W", "NOPE"], 10, 3);
     assert!(matches!(
@@ -109,10 +115,7 @@ pub async fn an_outage_and_its_buildings_are_written_whole_and_replaced_whole(s:
     replaced_badly.company_id = None;
     assert!(s.put_outage(replaced_badly).await.is_err());
     assert_eq!(s.outage(first.outage.id).await.unwrap(), Some(changed));
-    assert_eq!(
-        s.outage(OutageId(Uuid::from_u128(99))).await.unwrap(),
-        None
-    );
+    assert_eq!(s.outage(OutageId(Uuid::from_u128(99))).await.unwrap(), None);
 }
 
 pub async fn outages_are_found_by_box_and_by_buildings_changed_since(s: &dyn Store) {
@@ -177,7 +180,9 @@ pub async fn a_building_taken_out_of_the_area_is_a_removal_until_it_returns(s: &
     world(s).await;
     let since = |min: i64| t(min).timestamp_millis();
     let id = OutageId(Uuid::from_u128(1));
-    s.put_outage(outage(1, &["W", "M", "E"], 10, 1)).await.unwrap();
+    s.put_outage(outage(1, &["W", "M", "E"], 10, 1))
+        .await
+        .unwrap();
     assert!(
         s.outage_removals(ids(&["W", "M", "E"]), 0)
             .await
@@ -203,14 +208,11 @@ pub async fn a_building_taken_out_of_the_area_is_a_removal_until_it_returns(s: &
             .unwrap()
             .is_empty()
     );
-    assert!(
-        s.outage_removals(ids(&["W"]), 0)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(s.outage_removals(ids(&["W"]), 0).await.unwrap().is_empty());
     // M comes back: no longer a removal. E is removed again later: restamped.
-    s.put_outage(outage(1, &["W", "M", "E"], 10, 3)).await.unwrap();
+    s.put_outage(outage(1, &["W", "M", "E"], 10, 3))
+        .await
+        .unwrap();
     assert!(s.outage_removals(ids(&["M"]), 0).await.unwrap().is_empty());
     s.put_outage(outage(1, &["W", "M"], 10, 4)).await.unwrap();
     assert_eq!(

@@ -31,9 +31,9 @@ use connect_core::{
 #[cfg(test)]
 mod conformance;
 #[cfg(test)]
-mod conformance_points;
-#[cfg(test)]
 mod conformance_outages;
+#[cfg(test)]
+mod conformance_points;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod readings;

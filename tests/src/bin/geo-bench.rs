@@ -123,12 +123,24 @@ async fn main() -> anyhow::Result<()> {
     let rtree_only = loaded.clone().without_grid();
     type Query<'a> = (&'a str, Box<dyn Fn(f64, f64) + 'a>);
     let queries: Vec<Query> = vec![
-        ("lookup", Box::new(|la, lo| drop(black_box(loaded.lookup(la, lo, 15.0))))),
-        ("find", Box::new(|la, lo| drop(black_box(loaded.find(la, lo, 15.0))))),
-        ("inside", Box::new(|la, lo| {
-            black_box(loaded.inside(la, lo));
-        })),
-        ("find, R-tree only", Box::new(|la, lo| drop(black_box(rtree_only.find(la, lo, 15.0))))),
+        (
+            "lookup",
+            Box::new(|la, lo| drop(black_box(loaded.lookup(la, lo, 15.0)))),
+        ),
+        (
+            "find",
+            Box::new(|la, lo| drop(black_box(loaded.find(la, lo, 15.0)))),
+        ),
+        (
+            "inside",
+            Box::new(|la, lo| {
+                black_box(loaded.inside(la, lo));
+            }),
+        ),
+        (
+            "find, R-tree only",
+            Box::new(|la, lo| drop(black_box(rtree_only.find(la, lo, 15.0)))),
+        ),
     ];
     let mut rates = Vec::new();
     for (name, query) in &queries {
@@ -143,7 +155,11 @@ async fn main() -> anyhow::Result<()> {
                 best_cpu = best_cpu.min(b.saturating_sub(a));
             }
         }
-        let best = if best_cpu == Duration::MAX { best_wall } else { best_cpu };
+        let best = if best_cpu == Duration::MAX {
+            best_wall
+        } else {
+            best_cpu
+        };
         println!(
             "ours, one thread, best of {ROUNDS} rounds over {n} points, {name}: {:.0}/s ({:.0} ns each; wall clock {:.0}/s)",
             per_sec(n, best),
