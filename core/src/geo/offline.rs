@@ -11,7 +11,7 @@ use std::{
     collections::BTreeMap,
     io::Write,
     path::{Path, PathBuf},
-    sync::{Arc, RwLock},
+    sync::{Arc, Mutex, RwLock},
 };
 
 use crate::{
@@ -88,6 +88,8 @@ impl Installed {
 pub struct OfflinePacks {
     dir: PathBuf,
     loaded: RwLock<Arc<BTreeMap<RegionId, Arc<Installed>>>>,
+    /// Held while a pack is written and swapped in, so two updates never share the temporary file.
+    installing: Mutex<()>,
 }
 
 /// The folder holding the packs of the database at `db_path`.
@@ -163,6 +165,7 @@ impl OfflinePacks {
         OfflinePacks {
             dir,
             loaded: RwLock::new(Arc::new(loaded)),
+            installing: Mutex::new(()),
         }
     }
 
@@ -199,6 +202,10 @@ impl OfflinePacks {
                 found: index.meta().region.0.clone(),
             });
         }
+        let _installing = match self.installing.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
         self.write_file(&region, pack)
             .map_err(PackStoreError::Save)?;
         let installed = Arc::new(Installed {
