@@ -15,6 +15,10 @@ use rand::{SeedableRng, rngs::StdRng};
 use crate::{
     api::auth::{SendCodeRequest, VerifyCodeRequest},
     auth::PhoneNumber,
+    geo::{
+        Lookup,
+        offline::{self, GeoPackInfo, GeoPackUpdate, OfflinePacks, PackStoreError},
+    },
     ids::{MeterId, OutageId, ReadingId},
     outages::OutageState,
     qr::{self, SigningError, StickerClaims, StickerError, StickerTrust, TrustList},
@@ -24,7 +28,8 @@ use crate::{
     },
     store::{self, ReadingFilter, ReadingItem, Store, outages::OutageItem},
     sync::{
-        self, EngineConfig, HttpTransport, RoundEnd, SyncEngine, Transport, TransportError, Trigger,
+        self, EngineConfig, HttpTransport, PackDownload, RoundEnd, SyncEngine, Transport,
+        TransportError, Trigger,
     },
 };
 
@@ -89,8 +94,9 @@ pub enum AppEvent {
     },
     /// The session is gone: show the login screen. Queued readings are kept.
     SessionExpired,
-    /// An outage hitting one of the resident's buildings started, changed or ended (it is in
-    /// [`ConnectApp::outages`] already): notify the resident.
+    /// An outage hitting one of the resident's buildings arrived, changed on the server, or
+    /// started or ended by the clock (it is in [`ConnectApp::outages`] already): notify the
+    /// resident. Each transition is told once, also when it happens offline.
     OutageChanged {
         /// The outage.
         id: OutageId,
@@ -102,6 +108,12 @@ pub enum AppEvent {
     PointsChanged {
         /// The balance now.
         balance: i64,
+    },
+    /// An outage no longer hits any of the resident's buildings (the operator narrowed its
+    /// area): it was dropped from [`ConnectApp::outages`]; tell the resident it is not theirs.
+    OutageWithdrawn {
+        /// The outage.
+        id: OutageId,
     },
 }
 
@@ -191,6 +203,16 @@ pub enum AppError {
     /// The voucher could not be drawn as a QR code.
     #[error("could not draw the voucher's QR code")]
     RenderQr(#[source] qrcode::types::QrError),
+    /// Downloading a building pack got no usable answer; the previous pack stays in use.
+    #[error("could not download the building pack")]
+    FetchGeoPack(#[source] TransportError),
+    /// A building pack was not installed (damaged, wrong region, not writable); the previous
+    /// pack stays in use.
+    #[error(transparent)]
+    GeoPack(#[from] PackStoreError),
+    /// No building pack is installed yet: call [`ConnectApp::update_geo_pack`] first.
+    #[error("no building pack is installed")]
+    NoGeoPack,
 }
 
 type Listener = Arc<RwLock<Option<Box<dyn AppListener>>>>;
@@ -206,6 +228,7 @@ pub struct ConnectApp {
     engine: SyncEngine,
     listener: Listener,
     sticker_trust: StickerTrust,
+    geo: OfflinePacks,
     // Dropped last: the engine's task runs on it.
     runtime: tokio::runtime::Runtime,
 }
@@ -260,12 +283,14 @@ impl ConnectApp {
             engine_config,
             StdRng::from_os_rng(),
         );
+        let geo = OfflinePacks::open(offline::pack_dir(&config.db_path));
         Ok(ConnectApp {
             store,
             transport,
             engine,
             listener,
             sticker_trust,
+            geo,
             runtime,
         })
     }
@@ -467,6 +492,45 @@ impl ConnectApp {
     /// The shell reports that the network came back.
     pub fn connectivity_regained(&self) {
         self.engine.trigger(Trigger::ConnectivityRegained);
+    }
+
+    /// Downloads `region`'s building pack unless the installed one is current (`If-None-Match`,
+    /// answered 304), checks it whole, stores it beside the database and puts it in use. A
+    /// truncated or corrupted download is refused with [`AppError::GeoPack`] and the previous
+    /// pack stays in use, on disk and in memory.
+    pub fn update_geo_pack(&self, region: &str) -> Result<GeoPackUpdate, AppError> {
+        let region = offline::valid_region(region)?;
+        let etag = self.geo.etag(&region);
+        let answer = self
+            .runtime
+            .block_on(self.transport.geo_pack(&region.0, etag.as_deref()))
+            .map_err(AppError::FetchGeoPack)?;
+        match (answer, self.geo.info(&region)) {
+            (PackDownload::NotModified, Some(info)) => Ok(GeoPackUpdate::Unchanged(info)),
+            // A 304 without our ETag having been sent is a broken intermediary.
+            (PackDownload::NotModified, None) => Err(AppError::FetchGeoPack(
+                TransportError::Decode("304 Not Modified for a pack never downloaded".into()),
+            )),
+            (PackDownload::Pack(bytes), _) => {
+                let info = self.geo.install(&region, &bytes)?;
+                tracing::info!(region = %region.0, buildings = info.buildings, bytes = info.bytes,
+                    "building pack installed");
+                Ok(GeoPackUpdate::Installed(info))
+            }
+        }
+    }
+
+    /// The building packs installed on this device.
+    pub fn geo_packs(&self) -> Vec<GeoPackInfo> {
+        self.geo.installed()
+    }
+
+    /// Which building is at a GPS fix (WGS84) and who manages it, offline from the installed
+    /// packs: inside a footprint, else the buildings within max(accuracy, 30 m), else nothing.
+    pub fn locate(&self, lat: f64, lon: f64, accuracy_m: f64) -> Result<Lookup, AppError> {
+        self.geo
+            .locate(lat, lon, accuracy_m)
+            .ok_or(AppError::NoGeoPack)
     }
 }
 

@@ -7,6 +7,7 @@
 
 use connect_core::{
     app::AppError,
+    geo::{PackError, offline::PackStoreError},
     sync::{self, TransportError},
 };
 
@@ -106,6 +107,30 @@ impl From<AppError> for ConnectError {
                 },
                 Expected,
             ),
+            AppError::FetchGeoPack(t) => from_transport(t),
+            // A damaged download is transport damage: download again later. A well-checksummed
+            // but malformed pack is the server's bug.
+            AppError::GeoPack(PackStoreError::Refused(PackError::UnsupportedVersion {
+                ..
+            })) => (rejected("update_app", &error), Expected),
+            AppError::GeoPack(PackStoreError::Refused(PackError::Malformed { .. })) => (
+                ConnectError::Network {
+                    reason: error.to_string(),
+                },
+                Bug,
+            ),
+            AppError::GeoPack(PackStoreError::Refused(_)) => (
+                ConnectError::Network {
+                    reason: error.to_string(),
+                },
+                Expected,
+            ),
+            AppError::GeoPack(PackStoreError::InvalidRegion(_)) => {
+                (rejected("invalid_region", &error), Expected)
+            }
+            AppError::GeoPack(PackStoreError::WrongRegion { .. }) => (other(&error), Bug),
+            AppError::GeoPack(PackStoreError::Save(e)) => (storage(e), Bug),
+            AppError::NoGeoPack => (ConnectError::NotFound, Expected),
         };
         match severity {
             Expected => tracing::info!(error = %error, "app call failed (expected)"),

@@ -2,10 +2,18 @@
 //!
 //! The shell downloads the pack (bytes) and hands over fused-location / CoreLocation fixes with
 //! their accuracy; the answer is inside a building, a short list of buildings near, or nothing.
+//!
+//! Two ways in: the app object keeps packs beside its database (`update_geo_pack`, `locate`,
+//! `geo_packs`), or a shell that manages files itself loads a [`BuildingPack`] from bytes.
 
 use std::sync::Arc;
 
-use connect_core::geo::{BuildingIndex, Lookup, PackError};
+use connect_core::geo::{
+    BuildingIndex, Lookup, PackError,
+    offline::{GeoPackInfo, GeoPackUpdate},
+};
+
+use crate::{ConnectApp, ConnectError};
 
 /// A downloaded pack could not be loaded; the previously loaded pack stays usable.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
@@ -70,5 +78,24 @@ impl BuildingPack {
     /// The source data version the pack was built from.
     pub fn data_version(&self) -> String {
         self.0.meta().data_version.clone()
+    }
+}
+
+#[uniffi::export]
+impl ConnectApp {
+    /// Downloads a region's building pack unless the installed one is current; a damaged download
+    /// is refused (`Network`: try again later) and the previous pack stays in use.
+    pub fn update_geo_pack(&self, region: String) -> Result<GeoPackUpdate, ConnectError> {
+        Ok(self.core().update_geo_pack(&region)?)
+    }
+
+    /// Which building is at a GPS fix, offline from the installed packs (`NotFound`: none yet).
+    pub fn locate(&self, lat: f64, lon: f64, accuracy_m: f64) -> Result<Lookup, ConnectError> {
+        Ok(self.core().locate(lat, lon, accuracy_m)?)
+    }
+
+    /// The building packs installed on this device.
+    pub fn geo_packs(&self) -> Vec<GeoPackInfo> {
+        self.core().geo_packs()
     }
 }

@@ -11,13 +11,15 @@
 //! - [`scan`]: QR codes in camera frames, and building stickers with their human error.
 //! - [`geo`]: the offline building pack and "which building am I in".
 //! - [`points`]: bonus points, vouchers and the partner's till.
+//! - [`outages`]: outages and planned works cached for the resident.
 //!
-//! Reports and outages add their own file here when their core modules gain app methods.
+//! Reports add their own file here when their core module gains app methods.
 
 pub mod app;
 pub mod error;
 pub mod geo;
 pub mod listener;
+pub mod outages;
 pub mod points;
 pub mod scan;
 #[cfg(feature = "test-support")]

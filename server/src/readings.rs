@@ -187,11 +187,11 @@ async fn sync(
         .await?;
     let has_more = page.len() == SYNC_PAGE as usize;
     let last = page.last().map_or(after, |(seq, _)| *seq);
-    let (outages, outages_high) =
-        crate::outages::sync_outages(&state, session.user_id, outages_since).await?;
+    let outages = crate::outages::sync_outages(&state, session.user_id, outages_since).await?;
     Ok(Json(SyncResponse {
-        cursor: format!("r{last}.o{outages_high}"),
-        outages,
+        cursor: format!("r{last}.o{}", outages.high_ms),
+        outages: outages.outages,
+        outages_withdrawn: outages.withdrawn,
         meters,
         readings: page.into_iter().map(|(_, r)| r).collect(),
         // Report statuses are not in the change feed yet (issue 6): the phone reads them from

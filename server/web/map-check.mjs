@@ -1,9 +1,11 @@
 // Drives the public map page in the system's headless Chromium (playwright-core, no browser
 // download): waits for the data, screenshots it, unticks one utility and reports what the list
-// shows before and after. Usage: node map-check.mjs BASE_URL SCREENSHOT.png UTILITY_TO_HIDE
+// shows before and after; with a fourth argument it then ticks the utility again, unticks that
+// kind (emergency/planned) and reports that too.
+// Usage: node map-check.mjs BASE_URL SCREENSHOT.png UTILITY_TO_HIDE [KIND_TO_HIDE]
 import { chromium } from "playwright-core";
 
-const [base, shot, hide] = process.argv.slice(2);
+const [base, shot, hide, hideKind] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -20,7 +22,14 @@ try {
   await page.uncheck(`input[name="utility"][value="${hide}"]`);
   const after = { list: await count(), markers: await markers() };
   await page.screenshot({ path: shot.replace(/\.png$/, "-filtered.png") });
-  console.log(JSON.stringify({ before, after }));
+  let afterKind = null;
+  if (hideKind) {
+    await page.check(`input[name="utility"][value="${hide}"]`);
+    await page.uncheck(`input[name="kind"][value="${hideKind}"]`);
+    afterKind = { list: await count(), markers: await markers() };
+    await page.screenshot({ path: shot.replace(/\.png$/, "-kind.png") });
+  }
+  console.log(JSON.stringify({ before, after, afterKind }));
 } finally {
   await browser.close();
 }

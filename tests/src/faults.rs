@@ -5,6 +5,10 @@
 //! 502), commits then drops the response (forwarded, the server's answer replaced by 502),
 //! duplicates the request (forwarded twice, the second answer returned), and delays. A dead
 //! upstream (the server being killed and restarted) also answers 502.
+//!
+//! [`FaultProxy::set_body_fault`] damages the bodies of answers on one path (truncates them or
+//! flips a byte) while keeping the answer otherwise intact, the way a broken download or a bad
+//! middlebox would; `If-None-Match` and `ETag` pass through so conditional requests work.
 
 use std::{
     sync::{
@@ -43,8 +47,20 @@ pub struct FaultStats {
     pub upstream_down: AtomicU64,
 }
 
+/// How to damage a response body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFault {
+    /// Keep only the first n bytes.
+    Truncate(usize),
+    /// XOR the byte at this offset with 0xFF (when the body is that long).
+    FlipByte(usize),
+}
+
+type BodyFaults = Arc<Mutex<Option<(String, BodyFault)>>>;
+
 struct Inner {
     upstream: String,
+    body_fault: BodyFaults,
     config: FaultConfig,
     rng: Mutex<StdRng>,
     http: reqwest::Client,
@@ -55,13 +71,16 @@ struct Inner {
 pub struct FaultProxy {
     pub base: String,
     pub stats: Arc<FaultStats>,
+    body_fault: BodyFaults,
 }
 
 impl FaultProxy {
     /// Starts the proxy in front of `upstream` (e.g. `http://127.0.0.1:1234`).
     pub async fn start(upstream: &str, config: FaultConfig) -> FaultProxy {
         let stats = Arc::new(FaultStats::default());
+        let body_fault: BodyFaults = Arc::default();
         let inner = Arc::new(Inner {
+            body_fault: body_fault.clone(),
             upstream: upstream.trim_end_matches('/').to_owned(),
             config,
             rng: Mutex::new(StdRng::seed_from_u64(config.seed)),
@@ -80,9 +99,22 @@ impl FaultProxy {
         FaultProxy {
             base: format!("http://{addr}"),
             stats,
+            body_fault,
         }
     }
+
+    /// Damages the body of every answer whose path starts with `path_prefix` (`None` stops it).
+    pub fn set_body_fault(&self, path_prefix: &str, fault: Option<BodyFault>) {
+        *self.body_fault.lock().unwrap() = fault.map(|f| (path_prefix.to_owned(), f));
+    }
 }
+
+/// Request headers passed upstream, and response headers passed back.
+const REQUEST_HEADERS: [header::HeaderName; 2] = [header::AUTHORIZATION, header::IF_NONE_MATCH];
+const RESPONSE_HEADERS: [header::HeaderName; 3] =
+    [header::RETRY_AFTER, header::ETAG, header::CONTENT_TYPE];
+
+type Answer = (StatusCode, Vec<(header::HeaderName, HeaderValue)>, Vec<u8>);
 
 fn bad_gateway() -> Response {
     (StatusCode::BAD_GATEWAY, "fault injected").into_response()
@@ -92,22 +124,28 @@ async fn send(
     inner: &Inner,
     method: &reqwest::Method,
     url: &str,
-    auth: Option<&HeaderValue>,
+    headers: &[(header::HeaderName, HeaderValue)],
     body: &[u8],
-) -> Option<(StatusCode, Option<HeaderValue>, Vec<u8>)> {
+) -> Option<Answer> {
     let mut req = inner
         .http
         .request(method.clone(), url)
         .header(header::CONTENT_TYPE, "application/json")
         .body(body.to_vec());
-    if let Some(a) = auth {
-        req = req.header(header::AUTHORIZATION, a.clone());
+    for (name, value) in headers {
+        req = req.header(name.as_str(), value.as_bytes());
     }
     let res = req.send().await.ok()?;
     let status = StatusCode::from_u16(res.status().as_u16()).ok()?;
-    let retry = res.headers().get(header::RETRY_AFTER).cloned();
+    let kept = RESPONSE_HEADERS
+        .iter()
+        .filter_map(|name| {
+            let v = res.headers().get(name.as_str())?;
+            Some((name.clone(), HeaderValue::from_bytes(v.as_bytes()).ok()?))
+        })
+        .collect();
     let bytes = res.bytes().await.ok()?;
-    Some((status, retry, bytes.to_vec()))
+    Some((status, kept, bytes.to_vec()))
 }
 
 async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
@@ -116,7 +154,10 @@ async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         .path_and_query()
         .map_or("/".to_owned(), |p| p.as_str().to_owned());
     let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes()).unwrap();
-    let auth = req.headers().get(header::AUTHORIZATION).cloned();
+    let headers: Vec<(header::HeaderName, HeaderValue)> = REQUEST_HEADERS
+        .iter()
+        .filter_map(|name| Some((name.clone(), req.headers().get(name)?.clone())))
+        .collect();
     let Ok(body) = to_bytes(req.into_body(), 16 * 1024 * 1024).await else {
         return bad_gateway();
     };
@@ -141,7 +182,7 @@ async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
             return bad_gateway();
         }
     }
-    let Some(mut answer) = send(&inner, &method, &url, auth.as_ref(), &body).await else {
+    let Some(mut answer) = send(&inner, &method, &url, &headers, &body).await else {
         inner.stats.upstream_down.fetch_add(1, Ordering::Relaxed);
         return bad_gateway();
     };
@@ -150,7 +191,7 @@ async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         let roll = roll - c.drop_request;
         if roll >= 0.0 && roll < c.duplicate {
             inner.stats.duplicated.fetch_add(1, Ordering::Relaxed);
-            match send(&inner, &method, &url, auth.as_ref(), &body).await {
+            match send(&inner, &method, &url, &headers, &body).await {
                 Some(second) => answer = second,
                 None => {
                     inner.stats.upstream_down.fetch_add(1, Ordering::Relaxed);
@@ -165,12 +206,29 @@ async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
             return bad_gateway();
         }
     }
-    let (status, retry, bytes) = answer;
-    let mut res = Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some(r) = retry {
-        res = res.header(header::RETRY_AFTER, r);
+    let (status, headers, mut bytes) = answer;
+    let damage = inner
+        .body_fault
+        .lock()
+        .unwrap()
+        .clone()
+        .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
+        .map(|(_, f)| f);
+    match damage {
+        Some(BodyFault::Truncate(n)) => bytes.truncate(n),
+        Some(BodyFault::FlipByte(i)) => {
+            if let Some(b) = bytes.get_mut(i) {
+                *b ^= 0xFF;
+            }
+        }
+        None => {}
+    }
+    let mut res = Response::builder().status(status);
+    if !headers.iter().any(|(n, _)| n == header::CONTENT_TYPE) {
+        res = res.header(header::CONTENT_TYPE, "application/json");
+    }
+    for (name, value) in headers {
+        res = res.header(name, value);
     }
     res.body(Body::from(bytes))
         .unwrap_or_else(|_| bad_gateway())

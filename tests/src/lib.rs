@@ -270,6 +270,33 @@ impl TestServer {
         }
     }
 
+    /// The `CONNECT_DATABASE` URL the server runs on.
+    pub fn database(&self) -> &str {
+        &self.db
+    }
+
+    /// Runs `connect-server import <args…>` against this server's database and returns its
+    /// stdout; panics with its stderr when it fails. A running server sees the import after
+    /// [`Self::kill_hard`] + [`Self::restart`] (it builds its geo indexes at start).
+    pub async fn import(&self, args: &[&str]) -> String {
+        let out = Command::new(server_binary())
+            .arg("import")
+            .args(args)
+            .env("CONNECT_DATABASE", &self.db)
+            .env("CONNECT_SECRET_KEY", "e2e-secret-e2e-secret-e2e-secret-e2e")
+            .env("RUST_LOG", "warn")
+            .current_dir(self._dir.path())
+            .output()
+            .await
+            .expect("run connect-server import");
+        assert!(
+            out.status.success(),
+            "connect-server import {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Drops the PostgreSQL schema (call at the end of PostgreSQL tests).
     pub async fn close(self) {
         let pg = self.pg.clone();

@@ -228,11 +228,71 @@ fn routes() -> Vec<RouteCase> {
             body: none,
             allowed: &[CashierP1, Admin],
         },
+        // Outages: company X's staff (and the dispatcher, an admin) post and edit outages of
+        // X's buildings; Y's staff get 404 on X's outage, residents and others 403.
+        RouteCase {
+            method: Method::POST,
+            path: |_| "/v1/outages".into(),
+            body: |w| Some(outage_body(w)),
+            allowed: &[StaffX, Admin],
+        },
+        RouteCase {
+            method: Method::PUT,
+            path: |w| format!("/v1/outages/{}", outage_of(w)),
+            body: |w| Some(outage_body(w)),
+            allowed: &[StaffX, Admin],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |w| format!("/v1/outages/{}/close", outage_of(w)),
+            body: none,
+            allowed: &[StaffX, Admin],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |w| format!("/v1/buildings/{}/repairs", w.a.building_id),
+            body: |_| Some(json!({"title": "Roof", "date": "2026-07-01", "done": false})),
+            allowed: &[StaffX, Admin],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |_| "/v1/admin/outages:import".into(),
+            body: |w| {
+                Some(json!([{"utility": "gas", "kind": "planned",
+                    "starts_at": "2026-07-01T08:00:00Z", "building_ids": [w.a.building_id]}]))
+            },
+            allowed: &[Admin],
+        },
     ]
+}
+
+/// The outage of company X that [`prepare_outages`] posted, per server (tests run in parallel).
+static OUTAGES: std::sync::Mutex<std::collections::BTreeMap<String, String>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn outage_of(w: &World) -> String {
+    OUTAGES.lock().unwrap()[&w.server.base].clone()
+}
+
+fn outage_body(w: &World) -> Value {
+    json!({"utility": "hot_water", "kind": "emergency", "starts_at": "2026-07-01T08:00:00Z",
+           "building_ids": [w.a.building_id], "description": "Burst pipe"})
+}
+
+async fn prepare_outages(w: &World) {
+    let created = w
+        .client(StaffX)
+        .post_ok("/v1/outages", outage_body(w))
+        .await;
+    OUTAGES.lock().unwrap().insert(
+        w.server.base.clone(),
+        created["id"].as_str().unwrap().to_owned(),
+    );
 }
 
 async fn check_world(w: &World) {
     prepare_reports(w).await;
+    prepare_outages(w).await;
     for case in routes() {
         let path = (case.path)(w);
         for actor in Actor::ALL {

@@ -1,7 +1,7 @@
 //! The building index against the shared reference answers: every query point of every city folder
 //! under `$CONNECT_DATA_DIR/geo` must get the reference's building (or none) and managing company,
-//! and the same nearest building within 15 m; the city's pack must load back into an index that
-//! answers identically.
+//! and the same nearest building within 15 m; the grid and the R-tree search paths must answer
+//! identically; the city's pack must load back into an index that answers identically.
 #![allow(clippy::unwrap_used)]
 
 use connect_core::geo::BuildingIndex;
@@ -46,6 +46,19 @@ fn every_reference_point_gets_the_reference_building_and_company() {
             println!("  disagreement: {e}");
         }
         assert!(agreement.all_agree(), "{}", agreement.summary());
+
+        // The grid (the fast path) and the R-tree answer identically on every point, also the
+        // near candidates and their distances.
+        assert!(index.uses_grid(), "a city this even must get the grid");
+        let rtree_only = index.clone().without_grid();
+        for p in &points {
+            assert_eq!(
+                index.find(p.lat, p.lon, 15.0),
+                rtree_only.find(p.lat, p.lon, 15.0),
+                "point {}",
+                p.id
+            );
+        }
 
         // The pack answers exactly like the index it came from.
         let pack = index.to_pack();

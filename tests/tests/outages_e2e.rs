@@ -303,6 +303,7 @@ async fn the_map_page_draws_outages_and_the_filter_hides_a_utility() {
         .arg(&server.base)
         .arg(&shot)
         .arg("electricity")
+        .arg("emergency")
         .current_dir(&web)
         .env("CHROMIUM", &chromium)
         .output()
@@ -323,5 +324,12 @@ async fn the_map_page_draws_outages_and_the_filter_hides_a_utility() {
     assert_eq!(report["before"]["markers"], 3, "{report}");
     assert_eq!(report["after"]["list"], json!(["hot_water"]), "{report}");
     assert_eq!(report["after"]["markers"], 2, "{report}");
+    // Planned/emergency filter: hiding emergencies leaves the planned electricity outage.
+    assert_eq!(
+        report["afterKind"]["list"],
+        json!(["electricity"]),
+        "{report}"
+    );
+    assert_eq!(report["afterKind"]["markers"], 1, "{report}");
     assert!(std::fs::metadata(&shot).unwrap().len() > 5_000);
 }

@@ -44,4 +44,8 @@ pub struct SyncResponse {
     /// More changes are waiting: pull again with the new cursor.
     #[serde(default)]
     pub has_more: bool,
+    /// Outages that no longer hit any of the resident's buildings (the operator narrowed the
+    /// area) since the cursor: the phone drops them.
+    #[serde(default)]
+    pub outages_withdrawn: Vec<crate::ids::OutageId>,
 }

@@ -4,11 +4,15 @@
 //!   nothing with the reference point-in-polygon rule of `shared/data/geo`.
 //! - The offline pack ([`BuildingIndex::to_pack`], [`BuildingIndex::from_pack`], [`pack_etag`]):
 //!   what the app downloads and keeps per city.
+//! - [`offline`] (feature `client`): the packs installed on the phone, beside its database.
 //! - Importers the server calls: [`import_geojson`], [`read_building_managers`], [`apply_managers`].
 
 mod error;
 mod geojson;
+mod grid;
 mod index;
+#[cfg(feature = "client")]
+pub mod offline;
 mod pack;
 mod rtree;
 
@@ -18,5 +22,6 @@ pub use geojson::{
 };
 pub use index::{
     Building, BuildingIndex, BuildingMatch, Candidate, Found, Lookup, MIN_NEAR_RADIUS_M, PackMeta,
+    lookup_any,
 };
 pub use pack::{PACK_FORMAT_VERSION, PACK_MAGIC, pack_etag};

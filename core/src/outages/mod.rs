@@ -11,6 +11,7 @@ use crate::{
 /// Emergency or planned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum OutageKind {
     /// Unplanned (a burst pipe).
@@ -39,6 +40,7 @@ impl OutageKind {
 /// An outage or planned work affecting a set of buildings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Outage {
     /// Stable id.
     pub id: OutageId,
@@ -72,6 +74,28 @@ pub enum OutageState {
     Planned,
     /// Ended (closed by the operator, or past its expected end).
     Restored,
+}
+
+impl OutageState {
+    /// The stable wire/database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutageState::AffectedNow => "affected_now",
+            OutageState::Planned => "planned",
+            OutageState::Restored => "restored",
+        }
+    }
+
+    /// Parses the wire/database spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            OutageState::AffectedNow,
+            OutageState::Planned,
+            OutageState::Restored,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
 }
 
 impl Outage {

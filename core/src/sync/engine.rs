@@ -16,6 +16,8 @@ use tokio::{
 use crate::{
     api::readings::ReadingBatchRequest,
     app::AppEvent,
+    ids::OutageId,
+    outages::OutageState,
     store::{self, OutboxResolution, Store},
     sync::{
         Error,
@@ -154,6 +156,7 @@ impl Driver {
                         Action::RoundStarted => (self.events)(AppEvent::SyncStarted),
                         Action::SessionExpired => (self.events)(AppEvent::SessionExpired),
                         Action::RoundEnded(end) => {
+                            self.check_outage_states();
                             (self.events)(AppEvent::SyncFinished { end });
                             for waiter in waiters.drain(..) {
                                 let _ = waiter.send(end);
@@ -293,37 +296,60 @@ impl Driver {
             .await
             .map_err(Error::Pull)?;
         let now = Utc::now();
-        let (changed_outages, new_balance) = self
+        let (told, withdrawn, new_balance) = self
             .store
             .write(|tx| {
                 for meter in &changes.meters {
                     store::readings::upsert_meter(tx, meter, None)?;
                 }
                 store::readings::merge_server_history(tx, &changes.readings, now)?;
-                let changed = store::outages::merge(tx, &changes.outages, true, now)?;
+                let changed: Vec<_> = store::outages::merge(tx, &changes.outages, true, now)?
+                    .iter()
+                    .map(|o| o.id)
+                    .collect();
+                let withdrawn = store::outages::withdraw(tx, &changes.outages_withdrawn)?;
+                let told = store::outages::notifications(tx, &changed, now)?;
                 let balance = match &changes.points {
                     Some(points) => store::points::save(tx, points, now)?,
                     None => None,
                 };
                 store::readings::set_sync_cursor(tx, &changes.cursor)?;
-                Ok((changed, balance))
+                Ok((told, withdrawn, balance))
             })
             .map_err(Error::StorePull)?;
         if let Some(balance) = new_balance {
             (self.events)(AppEvent::PointsChanged { balance });
         }
         // Told only after the store has them, so a listener that reads the list sees the change.
-        for outage in changed_outages {
-            (self.events)(AppEvent::OutageChanged {
-                id: outage.id,
-                state: outage.state_at(now),
-            });
-        }
+        self.tell_outages(told, withdrawn);
         Ok(if changes.has_more {
             PullResult::MorePending
         } else {
             PullResult::Done
         })
+    }
+}
+
+impl Driver {
+    fn tell_outages(&self, told: Vec<(OutageId, OutageState)>, withdrawn: Vec<OutageId>) {
+        for (id, state) in told {
+            (self.events)(AppEvent::OutageChanged { id, state });
+        }
+        for id in withdrawn {
+            (self.events)(AppEvent::OutageWithdrawn { id });
+        }
+    }
+
+    /// Tells the resident about outages whose state moved on by the clock alone (a planned
+    /// outage started, an expected end passed), also when the round could not reach the server.
+    fn check_outage_states(&self) {
+        match self
+            .store
+            .write(|tx| store::outages::notifications(tx, &[], Utc::now()))
+        {
+            Ok(told) => self.tell_outages(told, Vec::new()),
+            Err(error) => tracing::warn!(error = %error_chain(&error), "outage state check failed"),
+        }
     }
 }
 

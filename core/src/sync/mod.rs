@@ -15,7 +15,7 @@ pub mod transport;
 
 pub use engine::{EngineConfig, SyncEngine};
 pub use machine::{BackoffPolicy, RoundEnd, Trigger};
-pub use transport::{HttpTransport, Transport, TransportError};
+pub use transport::{HttpTransport, PackDownload, Transport, TransportError};
 
 /// Errors of the sync engine, named for the step that failed.
 #[derive(Debug, thiserror::Error)]

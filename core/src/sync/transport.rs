@@ -112,7 +112,29 @@ pub trait Transport: Send + Sync {
         let _ = (token, request);
         Err(TransportError::NotFound)
     }
+    /// `GET /v1/geo/pack?region=…` (public) with `If-None-Match` when a pack is installed.
+    /// Transports without it answer [`TransportError::NotFound`].
+    async fn geo_pack(
+        &self,
+        region: &str,
+        if_none_match: Option<&str>,
+    ) -> Result<PackDownload, TransportError> {
+        let _ = (region, if_none_match);
+        Err(TransportError::NotFound)
+    }
 }
+
+/// The server's answer to a pack request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PackDownload {
+    /// 304: the pack named by `If-None-Match` is current.
+    NotModified,
+    /// 200: the pack's bytes, unchecked.
+    Pack(Vec<u8>),
+}
+
+/// How long a pack download may take (a city is a few megabytes, on a slow mobile link).
+const PACK_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Used when a 429/503 carries no usable `Retry-After`.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -147,8 +169,7 @@ impl HttpTransport {
             .send()
             .await
             .map_err(|e| TransportError::Network(without_url(&e)))?;
-        let status = response.status();
-        if status.is_success() {
+        if response.status().is_success() {
             let bytes = response
                 .bytes()
                 .await
@@ -158,32 +179,38 @@ impl HttpTransport {
             return serde_json::from_slice(bytes)
                 .map_err(|e| TransportError::Decode(e.to_string()));
         }
-        let retry_after = response
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        match status {
-            StatusCode::UNAUTHORIZED => Err(TransportError::Unauthorized),
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => Err(
-                TransportError::RetryAfter(retry_after.unwrap_or(DEFAULT_RETRY_AFTER)),
-            ),
-            StatusCode::NOT_FOUND => Err(TransportError::NotFound),
-            s if s.is_client_error() => {
-                let body = response.json::<ErrorBody>().await.ok();
-                Err(TransportError::Refused {
-                    status: s.as_u16(),
-                    code: body.as_ref().map(|b| b.error.code),
-                    message: body.map(|b| b.error.message).unwrap_or_default(),
-                })
-            }
-            s => Err(TransportError::Server(s.as_u16())),
-        }
+        Err(refusal(response).await)
     }
 
     fn post<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> reqwest::RequestBuilder {
         self.client.post(format!("{}{path}", self.base)).json(body)
+    }
+}
+
+/// The error of a non-2xx answer.
+async fn refusal(response: reqwest::Response) -> TransportError {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    match status {
+        StatusCode::UNAUTHORIZED => TransportError::Unauthorized,
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+            TransportError::RetryAfter(retry_after.unwrap_or(DEFAULT_RETRY_AFTER))
+        }
+        StatusCode::NOT_FOUND => TransportError::NotFound,
+        s if s.is_client_error() => {
+            let body = response.json::<ErrorBody>().await.ok();
+            TransportError::Refused {
+                status: s.as_u16(),
+                code: body.as_ref().map(|b| b.error.code),
+                message: body.map(|b| b.error.message).unwrap_or_default(),
+            }
+        }
+        s => TransportError::Server(s.as_u16()),
     }
 }
 
@@ -286,6 +313,36 @@ impl Transport for HttpTransport {
     ) -> Result<RedeemResponse, TransportError> {
         self.send(self.post("/v1/partner/redeem", request).bearer_auth(token))
             .await
+    }
+
+    async fn geo_pack(
+        &self,
+        region: &str,
+        if_none_match: Option<&str>,
+    ) -> Result<PackDownload, TransportError> {
+        let mut request = self
+            .client
+            .get(format!("{}/v1/geo/pack", self.base))
+            .query(&[("region", region)])
+            .timeout(PACK_TIMEOUT);
+        if let Some(etag) = if_none_match {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| TransportError::Network(without_url(&e)))?;
+        match response.status() {
+            StatusCode::NOT_MODIFIED => Ok(PackDownload::NotModified),
+            s if s.is_success() => {
+                let bytes = response
+                    .bytes()
+                    .await
+                    .map_err(|e| TransportError::Network(without_url(&e)))?;
+                Ok(PackDownload::Pack(bytes.to_vec()))
+            }
+            _ => Err(refusal(response).await),
+        }
     }
 
     async fn pull(&self, token: &str, since: Option<&str>) -> Result<SyncResponse, TransportError> {

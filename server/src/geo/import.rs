@@ -519,8 +519,8 @@ mod tests {
             .collect()
     }
 
-    // Conversion logic on in-memory elements (no .osm.pbf writer exists in the dependency set,
-    // so `read_osm_elements` itself is not exercised here).
+    // Conversion logic on in-memory elements. `read_osm_elements` on a real `.osm.pbf` (made by
+    // osmium from the shared Vologda footprints) is tested in `tests/tests/osm_import.rs`.
     #[test]
     fn building_ways_and_multipolygons_become_footprints_and_bad_ones_are_reported() {
         let mut el = OsmElements::default();

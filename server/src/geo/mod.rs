@@ -33,7 +33,7 @@ use connect_core::{
             GeoBuilding, GeoCandidate, GeoCompany, GeoLookupResponse, GeoRegion, GeoRegionsResponse,
         },
     },
-    geo::{BuildingIndex, BuildingMatch, IndexError, Lookup, PackMeta, pack_etag},
+    geo::{BuildingIndex, BuildingMatch, IndexError, Lookup, PackMeta, lookup_any, pack_etag},
     ids::{CompanyId, RegionId},
 };
 use geo::{Coord, LineString, MultiPolygon, Polygon};
@@ -264,23 +264,7 @@ fn number(name: &str, v: Option<&str>, lo: f64, hi: f64) -> Result<f64, ApiError
 /// The lookup answer across the given regions: the first region with the point inside wins;
 /// otherwise near candidates of every region, nearest first, ties by id.
 pub fn lookup_in(regions: &[Arc<RegionIndex>], lat: f64, lon: f64, accuracy_m: f64) -> Lookup {
-    let mut near = Vec::new();
-    for r in regions {
-        match r.index.lookup(lat, lon, accuracy_m) {
-            Lookup::Inside(b) => return Lookup::Inside(b),
-            Lookup::Near(c) => near.extend(c),
-            Lookup::Nothing => {}
-        }
-    }
-    if near.is_empty() {
-        return Lookup::Nothing;
-    }
-    near.sort_by(|a, b| {
-        a.distance_m
-            .total_cmp(&b.distance_m)
-            .then_with(|| a.building.building_id.cmp(&b.building.building_id))
-    });
-    Lookup::Near(near)
+    lookup_any(regions.iter().map(|r| &r.index), lat, lon, accuracy_m)
 }
 
 async fn wire_building(state: &AppState, b: BuildingMatch) -> Result<GeoBuilding, ApiError> {

@@ -1,8 +1,12 @@
-//! Resolving an outage's area to buildings. The server's buildings carry one WGS84 point each
-//! (no footprints yet), so a polygon hits the buildings whose point lies inside it: the store
-//! narrows by the polygon's bounding box, then `geo`'s point-in-polygon decides.
+//! Resolving an outage's area to buildings. A building whose footprint is in the geo index
+//! ([`crate::geo::GeoState`], imported with `connect-server import buildings|osm`) is hit when
+//! its footprint overlaps the polygon (shares some interior: a wall on the polygon's edge does not
+//! count); a building without a footprint falls back to its one WGS84 point lying inside. The store
+//! narrows the point candidates by the polygon's bounding box, the index's R-tree the footprints.
 
-use connect_core::property::Building;
+use std::collections::BTreeSet;
+
+use connect_core::{geo::BuildingIndex, ids::BuildingId, property::Building};
 use geo::{BoundingRect, Contains, Coord, LineString, MultiPolygon, Point, Polygon};
 use serde_json::Value;
 
@@ -87,6 +91,30 @@ pub fn bbox(area: &MultiPolygon<f64>) -> Option<BBox> {
     })
 }
 
+/// Buildings whose footprint in any of the indexes overlaps the area, by id.
+pub fn footprint_hits<'a>(
+    indexes: impl IntoIterator<Item = &'a BuildingIndex>,
+    area: &MultiPolygon<f64>,
+) -> BTreeSet<BuildingId> {
+    indexes
+        .into_iter()
+        .flat_map(|index| {
+            index
+                .overlapping(area)
+                .into_iter()
+                .filter_map(|p| index.building(p).map(|b| b.building_id))
+        })
+        .collect()
+}
+
+/// Whether any of the indexes holds a footprint of this building.
+pub fn has_footprint<'a>(
+    indexes: impl IntoIterator<Item = &'a BuildingIndex>,
+    id: &BuildingId,
+) -> bool {
+    indexes.into_iter().any(|i| i.position(id).is_some())
+}
+
 /// The candidates whose point lies strictly inside the area (a point on the boundary is not).
 pub fn inside(area: &MultiPolygon<f64>, candidates: Vec<Building>) -> Vec<Building> {
     candidates
@@ -99,7 +127,7 @@ pub fn inside(area: &MultiPolygon<f64>, candidates: Vec<Building>) -> Vec<Buildi
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use connect_core::ids::{BuildingId, RegionId};
+    use connect_core::ids::RegionId;
     use serde_json::json;
 
     use super::*;

@@ -149,10 +149,24 @@ async fn resolve_buildings(
     let mut ids: Vec<BuildingId> = Vec::new();
     if let Some(a) = &req.area {
         let area = area::parse(a).map_err(|e| ApiError::InvalidInput(e.to_string()))?;
+        let regions = state.geo.regions();
+        let indexes = || regions.values().map(|r| &r.index);
+        let by_footprint = area::footprint_hits(indexes(), &area);
         let candidates = state.store.buildings_in(area::bbox(&area)).await?;
+        let (with_footprint, by_point): (Vec<_>, Vec<_>) = candidates
+            .into_iter()
+            .partition(|b| area::has_footprint(indexes(), &b.id));
+        let mut hit = area::inside(&area, by_point);
+        // Footprints hit whose building's point lies outside the box are read one by one; ids
+        // that are no building of ours (a shed nobody registered) have no residents to tell.
+        for id in by_footprint {
+            match with_footprint.iter().find(|b| b.id == id) {
+                Some(b) => hit.push(b.clone()),
+                None => hit.extend(state.store.building(id).await?),
+            }
+        }
         ids.extend(
-            area::inside(&area, candidates)
-                .into_iter()
+            hit.into_iter()
                 .filter(|b| company.is_none() || b.company_id.as_ref() == company)
                 .map(|b| b.id),
         );
@@ -510,32 +524,59 @@ async fn add_repair(
 /// How far behind now a sync cursor stays (milliseconds).
 const SYNC_SETTLE_MS: i64 = 2_000;
 
-/// What `GET /v1/sync` adds for a resident: outages hitting their buildings changed after
-/// `since_ms` (started, changed or ended), theirs first, and the new high-water mark.
+/// What `GET /v1/sync` adds for a resident.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutageSync {
+    /// Outages hitting their buildings changed since the cursor (started, changed or ended),
+    /// theirs first.
+    pub outages: Vec<Outage>,
+    /// Outages that stopped hitting any of their buildings since the cursor.
+    pub withdrawn: Vec<OutageId>,
+    /// The new high-water mark (unix millis).
+    pub high_ms: i64,
+}
+
+/// The outage part of a resident's pull since `since_ms`.
 pub async fn sync_outages(
     state: &AppState,
     user: UserId,
     since_ms: i64,
-) -> Result<(Vec<Outage>, i64), ApiError> {
+) -> Result<OutageSync, ApiError> {
     let mine = state.store.resident_buildings(user).await?;
     if mine.is_empty() {
-        return Ok((Vec::new(), since_ms));
+        return Ok(OutageSync {
+            high_ms: since_ms,
+            ..OutageSync::default()
+        });
     }
     let mut outages = state
         .store
         .outages_for_buildings(mine.clone(), since_ms)
         .await?;
+    // A removal is stamped with the change that made it, so an outage that still hits another of
+    // the resident's buildings is in `outages` (changed after the cursor) and is not withdrawn.
+    let removals = state.store.outage_removals(mine.clone(), since_ms).await?;
+    let withdrawn: Vec<OutageId> = removals
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| !outages.iter().any(|o| o.id == *id))
+        .collect();
     // A change stamped in the same millisecond as the pull but committed just after it would sit
     // behind a cursor at `max(updated_at)`; holding the cursor a little behind now re-sends a few
     // recent outages instead, which the app ignores when their stamp is unchanged.
     let settled = Utc::now().timestamp_millis() - SYNC_SETTLE_MS;
-    let high = outages
+    let high_ms = outages
         .iter()
         .map(|o| o.updated_at.timestamp_millis())
+        .chain(removals.iter().map(|(_, at)| *at))
         .max()
         .unwrap_or(since_ms)
         .min(settled)
         .max(since_ms);
     sort_for_resident(&mut outages, &mine, Utc::now());
-    Ok((outages, high))
+    Ok(OutageSync {
+        outages,
+        withdrawn,
+        high_ms,
+    })
 }

@@ -29,6 +29,7 @@ use super::{
     ReportFilter, Store, StoreError,
 };
 
+pub use super::conformance_outages::*;
 pub use super::conformance_points::*;
 
 /// A store under test plus what must be cleaned up after it.
@@ -932,6 +933,10 @@ macro_rules! store_conformance_tests {
                 on_time_readings_queue_one_earning_in_their_commit_and_late_ones_none,
                 queued_earnings_past_the_cap_are_cleared_without_points,
                 rating_a_closed_report_queues_one_earning_for_its_author,
+                an_outage_and_its_buildings_are_written_whole_and_replaced_whole,
+                outages_are_found_by_box_and_by_buildings_changed_since,
+                a_building_taken_out_of_the_area_is_a_removal_until_it_returns,
+                residents_buildings_and_repairs_read_back,
             );
         }
     };

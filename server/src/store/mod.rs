@@ -31,6 +31,8 @@ use connect_core::{
 #[cfg(test)]
 mod conformance;
 #[cfg(test)]
+mod conformance_outages;
+#[cfg(test)]
 mod conformance_points;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -588,6 +590,14 @@ pub trait OutageStore: Send + Sync {
     async fn add_repair(&self, repair: Repair) -> Result<(), StoreError>;
     /// Repairs of a building, newest first.
     async fn repairs(&self, building: BuildingId) -> Result<Vec<Repair>, StoreError>;
+    /// Outages that stopped hitting one of these buildings (the area was narrowed) in a change
+    /// stamped after `since_ms`, with that stamp (unix millis). [`OutageStore::put_outage`]
+    /// records a removal when a building leaves an outage's list and forgets it when it returns.
+    async fn outage_removals(
+        &self,
+        buildings: Vec<BuildingId>,
+        since_ms: i64,
+    ) -> Result<Vec<(OutageId, i64)>, StoreError>;
 }
 
 /// One stored building footprint (table `geo_footprints`).

@@ -63,6 +63,11 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
         "points_earnings",
         include_str!("../../../migrations/postgres/0009_points_earnings.sql"),
     ),
+    (
+        10,
+        "outage_removals",
+        include_str!("../../../migrations/postgres/0010_outage_removals.sql"),
+    ),
 ];
 
 mod outages;

@@ -90,12 +90,25 @@ impl OutageStore for PgStore {
         )
         .await
         .map_err(classify)?;
+        let ids: Vec<&str> = o.building_ids.iter().map(|b| b.0.as_str()).collect();
+        tx.execute(
+            "INSERT INTO outage_removals (outage_id, building_id, removed_at)
+             SELECT outage_id, building_id, $2 FROM outage_buildings
+             WHERE outage_id = $1 AND building_id <> ALL($3::text[])
+             ON CONFLICT (outage_id, building_id) DO UPDATE SET removed_at = excluded.removed_at",
+            &[&o.id.0, &o.updated_at, &ids],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM outage_removals WHERE outage_id = $1 AND building_id = ANY($2::text[])",
+            &[&o.id.0, &ids],
+        )
+        .await?;
         tx.execute(
             "DELETE FROM outage_buildings WHERE outage_id = $1",
             &[&o.id.0],
         )
         .await?;
-        let ids: Vec<&str> = o.building_ids.iter().map(|b| b.0.as_str()).collect();
         tx.execute(
             "INSERT INTO outage_buildings (outage_id, building_id)
              SELECT $1, b FROM unnest($2::text[]) AS b ON CONFLICT DO NOTHING",
@@ -190,6 +203,31 @@ impl OutageStore for PgStore {
         .await?
         .iter()
         .map(|r| BuildingId(r.get(0)))
+        .collect())
+    }
+
+    async fn outage_removals(
+        &self,
+        buildings: Vec<BuildingId>,
+        since_ms: i64,
+    ) -> Result<Vec<(OutageId, i64)>, StoreError> {
+        let c = self.client().await?;
+        let ids: Vec<&str> = buildings.iter().map(|b| b.0.as_str()).collect();
+        let since = DateTime::from_timestamp_millis(since_ms).unwrap_or_default();
+        Ok(c.query(
+            "SELECT outage_id, MAX(removed_at) FROM outage_removals
+             WHERE removed_at > $2 AND building_id = ANY($1)
+             GROUP BY outage_id ORDER BY outage_id",
+            &[&ids, &since],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            (
+                OutageId(r.get(0)),
+                r.get::<_, DateTime<Utc>>(1).timestamp_millis(),
+            )
+        })
         .collect())
     }
 

@@ -72,6 +72,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "points_earnings",
         include_str!("../../../migrations/sqlite/0009_points_earnings.sql"),
     ),
+    (
+        10,
+        "outage_removals",
+        include_str!("../../../migrations/sqlite/0010_outage_removals.sql"),
+    ),
 ];
 
 mod outages;

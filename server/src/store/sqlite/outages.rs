@@ -128,6 +128,20 @@ impl OutageStore for SqliteStore {
                 ],
             )
             .map_err(classify)?;
+            let listed = serde_json::to_string(&o.building_ids.iter().map(|b| &b.0).collect::<Vec<_>>())
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO outage_removals (outage_id, building_id, removed_at)
+                 SELECT outage_id, building_id, ?2 FROM outage_buildings
+                 WHERE outage_id = ?1 AND building_id NOT IN (SELECT value FROM json_each(?3))
+                 ON CONFLICT (outage_id, building_id) DO UPDATE SET removed_at = excluded.removed_at",
+                params![id, o.updated_at.timestamp_millis(), listed],
+            )?;
+            tx.execute(
+                "DELETE FROM outage_removals
+                 WHERE outage_id = ?1 AND building_id IN (SELECT value FROM json_each(?2))",
+                params![id, listed],
+            )?;
             tx.execute("DELETE FROM outage_buildings WHERE outage_id = ?1", [&id])?;
             let mut stmt = tx.prepare(
                 "INSERT OR IGNORE INTO outage_buildings (outage_id, building_id) VALUES (?1, ?2)",
@@ -222,6 +236,35 @@ impl OutageStore for SqliteStore {
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn outage_removals(
+        &self,
+        buildings: Vec<BuildingId>,
+        since_ms: i64,
+    ) -> Result<Vec<(OutageId, i64)>, StoreError> {
+        self.read(move |conn| {
+            let ids = serde_json::to_string(&buildings.iter().map(|b| &b.0).collect::<Vec<_>>())
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let mut stmt = conn.prepare(
+                "SELECT outage_id, MAX(removed_at) FROM outage_removals
+                 WHERE removed_at > ?2 AND building_id IN (SELECT value FROM json_each(?1))
+                 GROUP BY outage_id ORDER BY outage_id",
+            )?;
+            let rows = stmt
+                .query_map(params![ids, since_ms], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(id, at)| {
+                    let id = Uuid::parse_str(&id)
+                        .map_err(|_| StoreError::Corrupt(format!("outage id {id:?}")))?;
+                    Ok((OutageId(id), at))
+                })
+                .collect()
         })
         .await
     }
