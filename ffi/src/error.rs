@@ -72,9 +72,11 @@ impl From<AppError> for ConnectError {
                 rejected("invalid_code", "the code is wrong or has expired"),
                 Expected,
             ),
-            AppError::Login(t) | AppError::FetchProperty(t) | AppError::FetchOutages(t) => {
-                from_transport(t)
-            }
+            AppError::Login(t)
+            | AppError::FetchProperty(t)
+            | AppError::FetchOutages(t)
+            | AppError::ClaimAccount(t) => from_transport(t),
+            AppError::AccountCode(e) => (rejected("invalid_account_code", e), Expected),
             AppError::Sync(sync::Error::Upload(t) | sync::Error::Pull(t)) => from_transport(t),
             AppError::Sync(
                 sync::Error::LoadOutbox(e)

@@ -10,10 +10,12 @@
 //! - [`listener`]: the `AppListener` callback the shells implement.
 //! - [`scan`]: QR codes in camera frames, and building stickers with their human error.
 //! - [`geo`]: the offline building pack and "which building am I in".
+//! - [`accounts`]: claiming a personal account with the code from the bill.
 //!
 //! Reports, outages and points/vouchers add their own file and error enum here when their core
 //! modules gain app methods.
 
+pub mod accounts;
 pub mod app;
 pub mod error;
 pub mod geo;

@@ -13,6 +13,7 @@ use crate::api::{
     auth::{SendCodeRequest, SendCodeResponse, SessionResponse, VerifyCodeRequest},
     outages::OutageListResponse,
     property::PropertyResponse,
+    qr::{ClaimAccountRequest, ClaimAccountResponse},
     readings::{ReadingBatchRequest, ReadingBatchResponse},
     sync::SyncResponse,
 };
@@ -79,6 +80,15 @@ pub trait Transport: Send + Sync {
     /// [`TransportError::NotFound`].
     async fn outages_in(&self, bbox: [f64; 4]) -> Result<OutageListResponse, TransportError> {
         let _ = bbox;
+        Err(TransportError::NotFound)
+    }
+    /// `POST /v1/accounts:claim`. Transports without it answer [`TransportError::NotFound`].
+    async fn claim_account(
+        &self,
+        token: &str,
+        request: &ClaimAccountRequest,
+    ) -> Result<ClaimAccountResponse, TransportError> {
+        let _ = (token, request);
         Err(TransportError::NotFound)
     }
 }
@@ -219,6 +229,15 @@ impl Transport for HttpTransport {
                 .query(&[("bbox", format!("{w},{s},{e},{n}"))]),
         )
         .await
+    }
+
+    async fn claim_account(
+        &self,
+        token: &str,
+        request: &ClaimAccountRequest,
+    ) -> Result<ClaimAccountResponse, TransportError> {
+        self.send(self.post("/v1/accounts:claim", request).bearer_auth(token))
+            .await
     }
 
     async fn pull(&self, token: &str, since: Option<&str>) -> Result<SyncResponse, TransportError> {

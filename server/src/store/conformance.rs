@@ -30,6 +30,7 @@ use super::{
 };
 
 pub use super::conformance_points::*;
+pub use super::conformance_qr::*;
 
 /// A store under test plus what must be cleaned up after it.
 pub struct Fixture {
@@ -929,6 +930,11 @@ macro_rules! store_conformance_tests {
                 concurrent_redemptions_of_one_voucher_succeed_exactly_once,
                 an_expired_voucher_gives_its_points_back_once_and_cannot_be_redeemed,
                 offers_list_with_their_partners_name,
+                an_account_code_is_claimed_once_and_links_the_apartment,
+                a_wrong_secret_or_another_accounts_code_claims_nothing,
+                a_new_code_replaces_the_unclaimed_one,
+                concurrent_claims_of_one_code_succeed_exactly_once,
+                a_companys_buildings_list_by_address,
             );
         }
     };
