@@ -452,7 +452,8 @@ async fn check_account_codes(w: &World) {
     let dir = tempfile::tempdir().unwrap();
     let token = token_for(&w.server, &w.a.company_id, &w.a.building_id, dir.path()).await;
     let sticker = format!("https://{}/p/{token}", w.server.addr());
-    for wrong in [sticker.as_str(), "CC1-0000", &code.replacen("CC1-", "CC1-Z", 1)] {
+    let typo = code.replacen("CC1-", "CC1-Z", 1);
+    for wrong in [sticker.as_str(), "CC1-0000", typo.as_str()] {
         let (status, body) = newcomer.post("/v1/accounts:claim", json!({"code": wrong})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{wrong}: {body}");
         assert_eq!(body["error"]["code"], "invalid_account_code");
