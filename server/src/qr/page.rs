@@ -114,7 +114,7 @@ fn not_genuine(error: &StickerError, app_url: &str) -> String {
         &format!(
             "<div class=\"card bad\" id=\"not-genuine\"><h1>Это не подлинная наклейка CommunityConnect</h1>\
              <p>{why}</p><p class=\"muted\">This is not a genuine CommunityConnect sticker.</p></div>\
-             <p>Не вводите на открывшихся по такой наклейке сайтах личные данные и не платите по ним.</p>\
+             <p>Возможно, наклейку подменили: сообщите об этом в управляющую компанию дома и не платите по реквизитам с такой наклейки.</p>\
              <a class=\"button\" href=\"{app}\">Установить приложение CommunityConnect</a>",
             why = escape(why),
             app = escape(app_url)
