@@ -14,8 +14,8 @@ use rand::{SeedableRng, rngs::StdRng};
 
 use crate::{
     api::auth::{SendCodeRequest, VerifyCodeRequest},
-    auth::PhoneNumber,
     api::qr::ClaimAccountRequest,
+    auth::PhoneNumber,
     ids::{AccountId, ApartmentId, MeterId, OutageId, ReadingId},
     outages::OutageState,
     qr::{

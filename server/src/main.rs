@@ -275,7 +275,12 @@ async fn run_import(config: &Config, what: ImportCommand) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn run_stickers(config: &Config, company: String, out: &Path, font: &Path) -> anyhow::Result<()> {
+async fn run_stickers(
+    config: &Config,
+    company: String,
+    out: &Path,
+    font: &Path,
+) -> anyhow::Result<()> {
     let Some(host) = config.public_host.clone() else {
         bail!("set CONNECT_PUBLIC_HOST (or --public-host) to the host residents' phones reach");
     };

@@ -19,8 +19,8 @@ use std::{collections::BTreeSet, path::Path, process::Command};
 use connect_core::{
     app::{AppConfig, AppError, ConnectApp},
     qr::{
-        AccountCodeError, KeyId, StickerError, StickerTrust, TokenSigner, TrustList,
-        decode_frame, verify_sticker,
+        AccountCodeError, KeyId, StickerError, StickerTrust, TokenSigner, TrustList, decode_frame,
+        verify_sticker,
     },
     sync::TransportError,
 };
@@ -75,7 +75,13 @@ async fn stickers(server: &TestServer, company: &str, out: &Path) -> String {
     let host = server.addr().to_string();
     let output = server
         .run_command(
-            &["stickers", "--company", company, "--out", out.to_str().unwrap()],
+            &[
+                "stickers",
+                "--company",
+                company,
+                "--out",
+                out.to_str().unwrap(),
+            ],
             &[("CONNECT_PUBLIC_HOST", host.as_str())],
         )
         .await;
@@ -153,7 +159,10 @@ async fn an_svg_sheet_has_every_address_and_its_codes_verify_with_the_published_
     assert_eq!(body["sticker_keys"][0]["current"], true);
     let mut seen = BTreeSet::new();
     let mut urls = Vec::new();
-    for path in doc.descendants().filter(|n| n.attribute("class") == Some("qr")) {
+    for path in doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("qr"))
+    {
         let decoded = decode_path(path.attribute("d").unwrap(), 6);
         assert_eq!(decoded.len(), 1, "one code per sticker");
         let claims = verify_sticker(&decoded[0], &trust).expect("genuine sticker");
@@ -252,7 +261,11 @@ async fn a_pdf_sheet_is_valid_its_addresses_extract_and_its_codes_verify() {
         );
     }
 
-    let check = Command::new("qpdf").arg("--check").arg(&out).output().unwrap();
+    let check = Command::new("qpdf")
+        .arg("--check")
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(
         check.status.success(),
         "qpdf --check: {}{}",
@@ -269,7 +282,10 @@ async fn a_pdf_sheet_is_valid_its_addresses_extract_and_its_codes_verify() {
     assert!(extracted.status.success());
     let extracted = squash(&String::from_utf8_lossy(&extracted.stdout));
     for (_, address) in &buildings {
-        assert!(extracted.contains(address), "{address} not extractable: {extracted}");
+        assert!(
+            extracted.contains(address),
+            "{address} not extractable: {extracted}"
+        );
     }
 
     let (_, trust) = trust(&w.server).await;
@@ -294,7 +310,9 @@ async fn a_pdf_sheet_is_valid_its_addresses_extract_and_its_codes_verify() {
 }
 
 async fn page(server: &TestServer, path: &str) -> (StatusCode, String, String) {
-    let res = reqwest::get(format!("{}{path}", server.base)).await.unwrap();
+    let res = reqwest::get(format!("{}{path}", server.base))
+        .await
+        .unwrap();
     let status = res.status();
     let kind = res
         .headers()
@@ -311,7 +329,10 @@ async fn token_for(server: &TestServer, company: &str, building: &str, dir: &Pat
     let svg = std::fs::read_to_string(&out).unwrap();
     let doc = roxmltree::Document::parse(&svg).unwrap();
     let (_, trust) = trust(server).await;
-    for path in doc.descendants().filter(|n| n.attribute("class") == Some("qr")) {
+    for path in doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("qr"))
+    {
         let url = decode_path(path.attribute("d").unwrap(), 6).remove(0);
         if verify_sticker(&url, &trust).unwrap().building_id.0 == building {
             return url.rsplit_once("/p/").unwrap().1.to_owned();
@@ -355,7 +376,10 @@ async fn the_sticker_page_shows_building_company_and_outages_and_refuses_forgeri
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(kind.starts_with("text/html"), "{kind}");
     assert!(html.contains("X street 1"));
-    assert!(html.contains("УК «Северная» &lt;b&gt;&amp;&lt;/b&gt;"), "{html}");
+    assert!(
+        html.contains("УК «Северная» &lt;b&gt;&amp;&lt;/b&gt;"),
+        "{html}"
+    );
     assert!(html.contains("href=\"tel:+78172550011\""), "{html}");
     assert!(html.contains("dispatch@uk.example"));
     assert!(html.contains("Прорыв трубы в подвале"));
@@ -405,7 +429,12 @@ async fn the_sticker_page_shows_building_company_and_outages_and_refuses_forgeri
         .as_array()
         .unwrap()
         .iter()
-        .map(|k| (k["key_id"].as_str().unwrap(), k["current"].as_bool().unwrap()))
+        .map(|k| {
+            (
+                k["key_id"].as_str().unwrap(),
+                k["current"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(ids, vec![("0002", true), ("0001", false)]);
     let (status, _, _) = page(&w.server, &format!("/p/{token}")).await;
@@ -454,7 +483,9 @@ async fn check_account_codes(w: &World) {
     let sticker = format!("https://{}/p/{token}", w.server.addr());
     let typo = code.replacen("CC1-", "CC1-Z", 1);
     for wrong in [sticker.as_str(), "CC1-0000", typo.as_str()] {
-        let (status, body) = newcomer.post("/v1/accounts:claim", json!({"code": wrong})).await;
+        let (status, body) = newcomer
+            .post("/v1/accounts:claim", json!({"code": wrong}))
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{wrong}: {body}");
         assert_eq!(body["error"]["code"], "invalid_account_code");
     }
@@ -467,7 +498,10 @@ async fn check_account_codes(w: &World) {
     assert_eq!(status, StatusCode::OK, "{claimed}");
     assert_eq!(claimed["account_id"], w.a.account_id.as_str());
     let (_, after) = newcomer.get("/v1/property").await;
-    assert_eq!(after["homes"][0]["apartment"]["id"], w.a.apartment_id.as_str());
+    assert_eq!(
+        after["homes"][0]["apartment"]["id"],
+        w.a.apartment_id.as_str()
+    );
     assert_eq!(after["homes"][0]["meters"][0]["id"], w.a.meter_id.as_str());
     let (_, sync) = newcomer.get("/v1/sync").await;
     assert!(sync["meters"].to_string().contains(&w.a.meter_id), "{sync}");
@@ -544,7 +578,8 @@ async fn the_app_claims_an_account_once_and_refuses_a_sticker_offline() {
         })
         .unwrap();
         a.request_code(phone).unwrap();
-        a.verify_code(phone, &sms.last_code(phone).unwrap()).unwrap();
+        a.verify_code(phone, &sms.last_code(phone).unwrap())
+            .unwrap();
         assert!(matches!(
             a.claim_account(&sticker),
             Err(AppError::AccountCode(AccountCodeError::NotAccountCode))
@@ -554,7 +589,12 @@ async fn the_app_claims_an_account_once_and_refuses_a_sticker_offline() {
         assert_eq!(claimed.meters.len(), 1);
         assert_eq!(claimed.meters[0].id.0.to_string(), meter);
         // The property was refreshed: the meter is on the device.
-        assert!(a.meters().unwrap().iter().any(|m| m.id.0.to_string() == meter));
+        assert!(
+            a.meters()
+                .unwrap()
+                .iter()
+                .any(|m| m.id.0.to_string() == meter)
+        );
         match a.claim_account(&code) {
             Err(AppError::ClaimAccount(TransportError::Refused { code, .. })) => {
                 assert_eq!(code, Some(connect_core::api::ErrorCode::AlreadyClaimed));

@@ -212,7 +212,10 @@ mod tests {
     fn a_rotated_key_keeps_old_stickers_until_it_is_removed() {
         let secret = Keys::new("0123456789abcdef0123456789abcdef");
         let b = BuildingId("VLG-1".into());
-        let first = StickerKeys::new(&secret, &StickerSettings::parse("h.test".into(), "0001", &[]).unwrap());
+        let first = StickerKeys::new(
+            &secret,
+            &StickerSettings::parse("h.test".into(), "0001", &[]).unwrap(),
+        );
         let old = first.url(&b, day()).unwrap();
         let rotated = StickerKeys::new(
             &secret,
@@ -223,8 +226,14 @@ mod tests {
         assert!(listed[0].current && listed[0].key_id == "0002");
         assert!(!listed[1].current && listed[1].key_id == "0001");
         let new = rotated.url(&b, day()).unwrap();
-        assert_eq!(verify_sticker(&old, &trust_of(&rotated)).unwrap().key_id, KeyId(1));
-        assert_eq!(verify_sticker(&new, &trust_of(&rotated)).unwrap().key_id, KeyId(2));
+        assert_eq!(
+            verify_sticker(&old, &trust_of(&rotated)).unwrap().key_id,
+            KeyId(1)
+        );
+        assert_eq!(
+            verify_sticker(&new, &trust_of(&rotated)).unwrap().key_id,
+            KeyId(2)
+        );
         let removed = StickerKeys::new(
             &secret,
             &StickerSettings::parse("h.test".into(), "0002", &[]).unwrap(),
@@ -239,9 +248,12 @@ mod tests {
     fn a_retired_key_of_an_earlier_secret_is_listed_by_its_public_key() {
         let earlier = Keys::new("earlier-secret-earlier-secret-earlier");
         let entry = earlier.sticker_signer(KeyId(1)).unwrap().trust_entry();
-        let old = StickerKeys::new(&earlier, &StickerSettings::parse("h.test".into(), "0001", &[]).unwrap())
-            .url(&BuildingId("B".into()), day())
-            .unwrap();
+        let old = StickerKeys::new(
+            &earlier,
+            &StickerSettings::parse("h.test".into(), "0001", &[]).unwrap(),
+        )
+        .url(&BuildingId("B".into()), day())
+        .unwrap();
         let now = Keys::new("current-secret-current-secret-current");
         let keys = StickerKeys::new(
             &now,

@@ -72,9 +72,7 @@ pub enum ClaimError {
     #[error("This account code is not valid; please check it against your bill.")]
     Unknown,
     /// A newer code was issued for the account.
-    #[error(
-        "This account code was replaced by a newer one; use the code on your latest bill."
-    )]
+    #[error("This account code was replaced by a newer one; use the code on your latest bill.")]
     Replaced,
     /// The code was used already (by anyone).
     #[error(
@@ -176,7 +174,9 @@ async fn claim(
         .await?;
     let apartment = match outcome {
         ClaimOutcome::Claimed(apartment) => apartment,
-        ClaimOutcome::AlreadyClaimed => return Err(ApiError::AccountCode(ClaimError::AlreadyClaimed)),
+        ClaimOutcome::AlreadyClaimed => {
+            return Err(ApiError::AccountCode(ClaimError::AlreadyClaimed));
+        }
         ClaimOutcome::Replaced => return Err(ApiError::AccountCode(ClaimError::Replaced)),
         ClaimOutcome::Unknown => return Err(ApiError::AccountCode(ClaimError::Unknown)),
     };

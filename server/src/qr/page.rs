@@ -39,7 +39,10 @@ pub async fn sticker_page(State(state): State<AppState>, Path(token): Path<Strin
         Err(error) => {
             // Expected: anyone can type a URL. Nothing of the token goes to the log.
             tracing::info!(%error, "sticker page: token refused");
-            return html(StatusCode::NOT_FOUND, not_genuine(&error, &state.settings.app_url));
+            return html(
+                StatusCode::NOT_FOUND,
+                not_genuine(&error, &state.settings.app_url),
+            );
         }
     };
     match building_page(&state, &claims.building_id).await {
@@ -207,13 +210,19 @@ pub fn render_building(
     }
     c.push_str("</div><h2>Отключения</h2><div id=\"outages\">");
     if outages.is_empty() {
-        c.push_str("<div class=\"card\"><p>Сейчас отключений нет и плановых работ не объявлено.</p></div>");
+        c.push_str(
+            "<div class=\"card\"><p>Сейчас отключений нет и плановых работ не объявлено.</p></div>",
+        );
     }
     for o in outages {
         let state = o.state_at(now);
         let (class, label) = match (state, o.kind) {
-            (OutageState::AffectedNow, OutageKind::Emergency) => ("outage", "Аварийное отключение сейчас"),
-            (OutageState::AffectedNow, OutageKind::Planned) => ("outage", "Плановое отключение сейчас"),
+            (OutageState::AffectedNow, OutageKind::Emergency) => {
+                ("outage", "Аварийное отключение сейчас")
+            }
+            (OutageState::AffectedNow, OutageKind::Planned) => {
+                ("outage", "Плановое отключение сейчас")
+            }
             _ => ("outage planned", "Запланировано"),
         };
         let mut period = format!("с {}", when(o.starts_at));

@@ -52,7 +52,9 @@ pub struct Font {
 
 impl std::fmt::Debug for Font {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Font").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Font")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -78,7 +80,11 @@ impl Font {
             .into_iter()
             .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
             .find_map(|n| n.to_string())
-            .map(|n| n.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>())
+            .map(|n| {
+                n.chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect::<String>()
+            })
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "EmbeddedFont".to_owned());
         Ok(Font { data, name })
@@ -137,7 +143,11 @@ impl Writer {
     fn stream(&mut self, id: usize, dict: &str, data: &[u8]) {
         self.start(id);
         self.out.extend_from_slice(
-            format!("<< {dict} /Length {} /Filter /FlateDecode >>\nstream\n", data.len()).as_bytes(),
+            format!(
+                "<< {dict} /Length {} /Filter /FlateDecode >>\nstream\n",
+                data.len()
+            )
+            .as_bytes(),
         );
         self.out.extend_from_slice(data);
         self.out.extend_from_slice(b"\nendstream\nendobj\n");
@@ -148,13 +158,16 @@ impl Writer {
             self.offsets.resize(id + 1, 0);
         }
         self.offsets[id] = self.out.len();
-        self.out.extend_from_slice(format!("{id} 0 obj\n").as_bytes());
+        self.out
+            .extend_from_slice(format!("{id} 0 obj\n").as_bytes());
     }
 }
 
 /// Draws the pages into a PDF document with `font` embedded.
 pub fn write_pdf(pages: &[Vec<Item>], font: &Font) -> Result<Vec<u8>, PdfError> {
-    let face = font.face().ok_or_else(|| PdfError::BadFont(font.name.clone()))?;
+    let face = font
+        .face()
+        .ok_or_else(|| PdfError::BadFont(font.name.clone()))?;
     let upem = f64::from(face.units_per_em().max(1));
     let scale = |v: i16| (f64::from(v) * 1000.0 / upem).round();
     let mut used: BTreeMap<u16, (char, f64)> = BTreeMap::new();
@@ -170,7 +183,12 @@ pub fn write_pdf(pages: &[Vec<Item>], font: &Font) -> Result<Vec<u8>, PdfError> 
                     num(*x2),
                     num(PAGE_H - y2)
                 )),
-                Item::Qr { x, y, module, modules } => {
+                Item::Qr {
+                    x,
+                    y,
+                    module,
+                    modules,
+                } => {
                     c.push_str("q 0 g\n");
                     let q = QUIET_ZONE as f64;
                     for (rx, ry, n) in modules.runs() {
@@ -186,7 +204,13 @@ pub fn write_pdf(pages: &[Vec<Item>], font: &Font) -> Result<Vec<u8>, PdfError> 
                     }
                     c.push_str("f Q\n");
                 }
-                Item::Text { cx, baseline, size, bold, text } => {
+                Item::Text {
+                    cx,
+                    baseline,
+                    size,
+                    bold,
+                    text,
+                } => {
                     let g = glyphs(&face, text);
                     let width: f64 = g.iter().map(|g| g.2).sum::<f64>() * size / 1000.0;
                     let mut hex = String::with_capacity(g.len() * 4);
@@ -219,7 +243,11 @@ pub fn write_pdf(pages: &[Vec<Item>], font: &Font) -> Result<Vec<u8>, PdfError> 
     let kids: Vec<String> = page_ids.iter().map(|id| format!("{id} 0 R")).collect();
     w.object(
         2,
-        &format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len()),
+        &format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
+        ),
     );
     let name = &font.name;
     w.object(
@@ -258,7 +286,11 @@ pub fn write_pdf(pages: &[Vec<Item>], font: &Font) -> Result<Vec<u8>, PdfError> 
         ),
     );
     w.stream(6, "", &deflate(to_unicode(&used).as_bytes())?);
-    w.stream(7, &format!("/Length1 {}", font.data.len()), &deflate(&font.data)?);
+    w.stream(
+        7,
+        &format!("/Length1 {}", font.data.len()),
+        &deflate(&font.data)?,
+    );
     w.object(
         8,
         "<< /Title (CommunityConnect building stickers) /Producer (connect-server) >>",

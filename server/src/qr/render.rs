@@ -19,7 +19,11 @@ impl Modules {
     pub fn encode(text: &str, ec: EcLevel) -> Result<Self, QrError> {
         let code = QrCode::with_error_correction_level(text.as_bytes(), ec)?;
         let width = code.width();
-        let dark = code.to_colors().into_iter().map(|c| c == Color::Dark).collect();
+        let dark = code
+            .to_colors()
+            .into_iter()
+            .map(|c| c == Color::Dark)
+            .collect();
         Ok(Modules { width, dark })
     }
 

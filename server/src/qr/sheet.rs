@@ -201,11 +201,21 @@ pub fn layout(input: &SheetInput, m: &dyn Measure) -> Result<Vec<Vec<Item>>, She
         let mut items = Vec::new();
         for col in 1..COLS {
             let x = cell_w * col as f64;
-            items.push(Item::Cut { x1: x, y1: 0.0, x2: x, y2: PAGE_H });
+            items.push(Item::Cut {
+                x1: x,
+                y1: 0.0,
+                x2: x,
+                y2: PAGE_H,
+            });
         }
         for row in 1..ROWS {
             let y = cell_h * row as f64;
-            items.push(Item::Cut { x1: 0.0, y1: y, x2: PAGE_W, y2: y });
+            items.push(Item::Cut {
+                x1: 0.0,
+                y1: y,
+                x2: PAGE_W,
+                y2: y,
+            });
         }
         for (i, sticker) in chunk.iter().enumerate() {
             let (col, row) = (i % COLS, i / COLS);
@@ -223,18 +233,42 @@ pub fn layout(input: &SheetInput, m: &dyn Measure) -> Result<Vec<Vec<Item>>, She
             });
             let text_w = cell_w - 28.0;
             let mut baseline = qr_top + QR_SIDE + ADDRESS_SIZE + 2.0;
-            for line in wrap(&sticker.address, ADDRESS_SIZE, text_w, m).into_iter().take(3) {
-                items.push(Item::Text { cx, baseline, size: ADDRESS_SIZE, bold: true, text: line });
+            for line in wrap(&sticker.address, ADDRESS_SIZE, text_w, m)
+                .into_iter()
+                .take(3)
+            {
+                items.push(Item::Text {
+                    cx,
+                    baseline,
+                    size: ADDRESS_SIZE,
+                    bold: true,
+                    text: line,
+                });
                 baseline += ADDRESS_SIZE * 1.25;
             }
             baseline += 2.0;
-            for line in wrap(&input.company_name, COMPANY_SIZE, text_w, m).into_iter().take(2) {
-                items.push(Item::Text { cx, baseline, size: COMPANY_SIZE, bold: false, text: line });
+            for line in wrap(&input.company_name, COMPANY_SIZE, text_w, m)
+                .into_iter()
+                .take(2)
+            {
+                items.push(Item::Text {
+                    cx,
+                    baseline,
+                    size: COMPANY_SIZE,
+                    bold: false,
+                    text: line,
+                });
                 baseline += COMPANY_SIZE * 1.25;
             }
             baseline += 2.0;
             for line in wrap(SCAN_HINT, HINT_SIZE, text_w, m) {
-                items.push(Item::Text { cx, baseline, size: HINT_SIZE, bold: false, text: line });
+                items.push(Item::Text {
+                    cx,
+                    baseline,
+                    size: HINT_SIZE,
+                    bold: false,
+                    text: line,
+                });
                 baseline += HINT_SIZE * 1.25;
             }
         }
@@ -267,7 +301,12 @@ pub fn to_svg(pages: &[Vec<Item>]) -> String {
         ));
         for item in items {
             match item {
-                Item::Qr { x, y, module, modules } => {
+                Item::Qr {
+                    x,
+                    y,
+                    module,
+                    modules,
+                } => {
                     let q = QUIET_ZONE as f64 * module;
                     s.push_str(&format!(
                         "<path class=\"qr\" shape-rendering=\"crispEdges\" fill=\"#000\" \
@@ -278,7 +317,13 @@ pub fn to_svg(pages: &[Vec<Item>]) -> String {
                         modules.svg_path()
                     ));
                 }
-                Item::Text { cx, baseline, size, bold, text } => {
+                Item::Text {
+                    cx,
+                    baseline,
+                    size,
+                    bold,
+                    text,
+                } => {
                     s.push_str(&format!(
                         "<text x=\"{}\" y=\"{}\" font-size=\"{}\" text-anchor=\"middle\"{}>{}</text>\n",
                         num(*cx),
@@ -338,7 +383,13 @@ mod tests {
         let pages = layout(&input(6), &ApproxMeasure).unwrap();
         let cell_w = PAGE_W / COLS as f64;
         for item in &pages[0] {
-            if let Item::Text { size, text, baseline, .. } = item {
+            if let Item::Text {
+                size,
+                text,
+                baseline,
+                ..
+            } = item
+            {
                 assert!(ApproxMeasure.width(text, *size) <= cell_w - 28.0, "{text}");
                 assert!(*baseline < PAGE_H, "{text}");
             }
