@@ -153,6 +153,18 @@ async fn an_svg_sheet_has_every_address_and_its_codes_verify_with_the_published_
     assert!(text.contains("UK X"), "{text}");
     assert!(text.contains("Наведите камеру телефона"), "{text}");
 
+    let (_, api) = w.server.anonymous().get("/openapi.json").await;
+    for path in [
+        "/v1/trust",
+        "/v1/accounts/{id}/code",
+        "/v1/accounts:claim",
+        "/p/{token}",
+    ] {
+        assert!(
+            api["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
     let (body, trust) = trust(&w.server).await;
     assert_eq!(trust.host, w.server.addr().to_string());
     assert_eq!(body["sticker_keys"].as_array().unwrap().len(), 1);
