@@ -14,14 +14,17 @@ use rand::{SeedableRng, rngs::StdRng};
 
 use crate::{
     api::auth::{SendCodeRequest, VerifyCodeRequest},
+    api::qr::ClaimAccountRequest,
     auth::PhoneNumber,
     geo::{
         Lookup,
         offline::{self, GeoPackInfo, GeoPackUpdate, OfflinePacks, PackStoreError},
     },
-    ids::{MeterId, OutageId, ReadingId},
+    ids::{AccountId, ApartmentId, MeterId, OutageId, ReadingId},
     outages::OutageState,
-    qr::{self, SigningError, StickerClaims, StickerError, StickerTrust, TrustList},
+    qr::{
+        self, AccountCodeError, SigningError, StickerClaims, StickerError, StickerTrust, TrustList,
+    },
     readings::{
         Meter, Reading, TariffValue,
         validation::{ValidationInput, validate},
@@ -117,6 +120,20 @@ pub enum AppEvent {
     },
 }
 
+/// A personal account the resident just claimed with the code from a bill.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct ClaimedAccount {
+    /// The account.
+    pub account_id: AccountId,
+    /// Its apartment, now one of the resident's homes.
+    pub apartment_id: ApartmentId,
+    /// The building's address, to confirm on screen.
+    pub address: String,
+    /// The account's meters (now on this device).
+    pub meters: Vec<Meter>,
+}
+
 /// The shell's callback for [`AppEvent`]s. Called from the app's runtime threads.
 pub trait AppListener: Send + Sync {
     /// One event.
@@ -182,6 +199,13 @@ pub enum AppError {
     /// Reading or writing the local store failed.
     #[error("local storage failed")]
     Storage(#[source] store::Error),
+    /// The text is not a well-formed account code (checked offline, before any call); a
+    /// building sticker is refused here too.
+    #[error(transparent)]
+    AccountCode(AccountCodeError),
+    /// The server refused the account code or could not be reached.
+    #[error("could not claim the account")]
+    ClaimAccount(#[source] TransportError),
     /// The sync engine failed.
     #[error("sync failed")]
     Sync(#[source] sync::Error),
@@ -373,6 +397,36 @@ impl ConnectApp {
             .write(|tx| store::readings::replace_property(tx, self.store.cipher(), &property))
             .map_err(AppError::Storage)?;
         self.meters()
+    }
+
+    /// Claims a personal account with the code from the bill (typed or scanned). The code is
+    /// checked offline for typos first, then once by the server; a building sticker is never an
+    /// account code. On success the property is fetched again, so the meters are on this device.
+    pub fn claim_account(&self, code_text: &str) -> Result<ClaimedAccount, AppError> {
+        let code = qr::AccountCode::parse(code_text).map_err(AppError::AccountCode)?;
+        let token = self.session_token()?.ok_or(AppError::NotLoggedIn)?;
+        let request = ClaimAccountRequest {
+            code: code.to_string(),
+        };
+        let answer = self
+            .runtime
+            .block_on(self.transport.claim_account(&token, &request))
+            .map_err(AppError::ClaimAccount)?;
+        // The claim stands either way; a failed refresh is repaired by the next one.
+        if let Err(error) = self.refresh_property() {
+            tracing::info!(%error, "property refresh after a claim failed");
+        }
+        let home = answer.home;
+        Ok(ClaimedAccount {
+            account_id: answer.account_id,
+            apartment_id: home.apartment.id,
+            address: home.building.address,
+            meters: home
+                .meters
+                .into_iter()
+                .filter(|m| m.account_id == answer.account_id)
+                .collect(),
+        })
     }
 
     /// The meters known on this device.

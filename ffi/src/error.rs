@@ -79,7 +79,10 @@ impl From<AppError> for ConnectError {
             | AppError::FetchPoints(t)
             | AppError::FetchAccount(t)
             | AppError::CreateVoucher(t)
-            | AppError::Redeem(t) => from_transport(t),
+            | AppError::Redeem(t)
+            | AppError::ClaimAccount(t) => from_transport(t),
+            AppError::AccountCode(e) => (rejected("invalid_account_code", e), Expected),
+
             AppError::Sync(sync::Error::Upload(t) | sync::Error::Pull(t)) => from_transport(t),
             AppError::Sync(
                 sync::Error::LoadOutbox(e)

@@ -12,9 +12,11 @@
 //! - [`geo`]: the offline building pack and "which building am I in".
 //! - [`points`]: bonus points, vouchers and the partner's till.
 //! - [`outages`]: outages and planned works cached for the resident.
+//! - [`accounts`]: claiming a personal account with the code from the bill.
 //!
 //! Reports add their own file here when their core module gains app methods.
 
+pub mod accounts;
 pub mod app;
 pub mod error;
 pub mod geo;

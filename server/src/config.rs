@@ -103,6 +103,30 @@ pub struct Config {
     /// Directory holding the map page's npm libraries (`npm ci` in `server/web`).
     #[arg(long, env = "CONNECT_WEB_MODULES", default_value_os_t = default_web_modules())]
     pub web_modules: PathBuf,
+
+    /// `host[:port]` residents' phones reach this server on; building stickers point to
+    /// `https://<host>/p/<token>`. Unset: the listening address (development only).
+    #[arg(long, env = "CONNECT_PUBLIC_HOST")]
+    pub public_host: Option<String>,
+
+    /// Key id (4 hex digits) of the key that signs new building stickers; the key is derived from
+    /// the secret and this id. Rotate by choosing a new id and listing the old one as retired.
+    #[arg(long, env = "CONNECT_STICKER_KEY_ID", default_value = "0001")]
+    pub sticker_key_id: String,
+
+    /// Retired sticker keys still accepted, comma-separated: `KEYID` (derived from this secret) or
+    /// `KEYID:BASE64PUBKEY` (a key of an earlier secret). Stickers of a key removed from this list
+    /// stop being genuine, on the public page and, after the app's next trust update, in the app.
+    #[arg(long, env = "CONNECT_STICKER_RETIRED_KEYS", value_delimiter = ',')]
+    pub sticker_retired_keys: Vec<String>,
+
+    /// Where the public sticker page sends people to install the app.
+    #[arg(
+        long,
+        env = "CONNECT_APP_URL",
+        default_value = "https://play.google.com/store/search?q=CommunityConnect&c=apps"
+    )]
+    pub app_url: String,
 }
 
 /// `server/web/node_modules` of this source tree, where `scripts/install-deps.sh` runs `npm ci`.

@@ -31,6 +31,7 @@ pub struct Keys {
     phone_index: hmac::Key,
     phone_enc: LessSafeKey,
     voucher_seed: [u8; 32],
+    sticker_root: [u8; 32],
     rng: SystemRandom,
 }
 
@@ -61,6 +62,7 @@ impl Keys {
             phone_index: hmac::Key::new(hmac::HMAC_SHA256, &derive(s, "connect/phone-index/v1")),
             phone_enc: LessSafeKey::new(unbound),
             voucher_seed: derive(s, "connect/voucher-signing/v1"),
+            sticker_root: derive(s, "connect/sticker-signing/v1"),
             rng: SystemRandom::new(),
         }
     }
@@ -72,6 +74,17 @@ impl Keys {
         key_id: connect_core::qr::KeyId,
     ) -> Result<connect_core::qr::TokenSigner, connect_core::qr::SigningError> {
         connect_core::qr::TokenSigner::from_seed(key_id, &self.voucher_seed)
+    }
+
+    /// The Ed25519 key that signs building stickers under `key_id`. Each key id derives its own
+    /// key from the secret, so rotating to a new id needs no new secret, and every replica
+    /// sharing the secret signs alike.
+    pub fn sticker_signer(
+        &self,
+        key_id: connect_core::qr::KeyId,
+    ) -> Result<connect_core::qr::TokenSigner, connect_core::qr::SigningError> {
+        let seed = derive(&self.sticker_root, &key_id.to_string());
+        connect_core::qr::TokenSigner::from_seed(key_id, &seed)
     }
 
     /// HMAC(secret, phone ‖ code): the only form in which a code is stored.
@@ -170,6 +183,18 @@ mod tests {
         assert_eq!(k.decrypt_phone(&a).expect("dec"), "+79001234567");
         let other = Keys::new("ffffffffffffffffffffffffffffffff");
         assert!(other.decrypt_phone(&a).is_err());
+    }
+
+    #[test]
+    fn sticker_keys_differ_per_key_id_and_secret_and_repeat_for_the_same_pair() {
+        use connect_core::qr::KeyId;
+        let k = Keys::new("0123456789abcdef0123456789abcdef");
+        let a = k.sticker_signer(KeyId(1)).expect("key").public_key();
+        assert_eq!(k.sticker_signer(KeyId(1)).expect("key").public_key(), a);
+        assert_ne!(k.sticker_signer(KeyId(2)).expect("key").public_key(), a);
+        assert_ne!(k.voucher_signer(KeyId(1)).expect("key").public_key(), a);
+        let other = Keys::new("ffffffffffffffffffffffffffffffff");
+        assert_ne!(other.sticker_signer(KeyId(1)).expect("key").public_key(), a);
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub enum ApiError {
     /// The balance does not cover the voucher.
     #[error("not enough points (balance {0})")]
     InsufficientPoints(i64),
+    /// An account code was refused (mistyped, unknown, replaced or already used).
+    #[error("{0}")]
+    AccountCode(crate::qr::ClaimError),
     /// The store failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
@@ -88,6 +91,8 @@ impl ApiError {
                 }
             },
             ApiError::InsufficientPoints(_) => StatusCode::CONFLICT,
+            ApiError::AccountCode(crate::qr::ClaimError::AlreadyClaimed) => StatusCode::CONFLICT,
+            ApiError::AccountCode(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -115,6 +120,10 @@ impl ApiError {
                 }
             },
             ApiError::InsufficientPoints(_) => ErrorCode::InsufficientPoints,
+            ApiError::AccountCode(crate::qr::ClaimError::AlreadyClaimed) => {
+                ErrorCode::AlreadyClaimed
+            }
+            ApiError::AccountCode(_) => ErrorCode::InvalidAccountCode,
             ApiError::Store(_) | ApiError::Internal(_) => ErrorCode::Internal,
         }
     }

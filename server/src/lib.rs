@@ -1,7 +1,7 @@
 //! connect-server: the CommunityConnect HTTP API on embedded SQLite or PostgreSQL.
 //!
 //! [`app`] assembles the router from one module per concern ([`auth`], [`property`], [`admin`],
-//! [`readings`], [`reports`], [`points`], [`geo`], [`ops`]); each exposes
+//! [`readings`], [`reports`], [`points`], [`geo`], [`qr`], [`ops`]); each exposes
 //! `fn router() -> Router<AppState>` with its routes listed at the top and
 //! an `Api` struct with its OpenAPI paths. Persistence is behind the [`store::Store`] traits.
 
@@ -16,6 +16,7 @@ pub mod ops;
 pub mod outages;
 pub mod points;
 pub mod property;
+pub mod qr;
 pub mod readings;
 pub mod reports;
 pub mod store;
@@ -50,6 +51,10 @@ pub struct Settings {
     pub map_tiles: String,
     /// Where `npm ci` put the map page's libraries (`server/web/node_modules`).
     pub web_modules: std::path::PathBuf,
+    /// Sticker host and signing keys (current and retired).
+    pub stickers: qr::StickerSettings,
+    /// Where the public sticker page links to install the app.
+    pub app_url: String,
 }
 
 impl Default for Settings {
@@ -64,6 +69,8 @@ impl Default for Settings {
             points: points::PointsSettings::default(),
             map_tiles: String::new(),
             web_modules: config::default_web_modules(),
+            stickers: qr::StickerSettings::default(),
+            app_url: "https://play.google.com/store/search?q=CommunityConnect&c=apps".into(),
         }
     }
 }
@@ -87,6 +94,8 @@ pub struct AppState {
     pub geo: Arc<geo::GeoState>,
     /// The settler of queued points earnings (see [`points::earnings`]).
     pub earnings: Arc<points::Earnings>,
+    /// The sticker signing keys and trust list (derived from the secret).
+    pub stickers: Arc<qr::StickerKeys>,
 }
 
 impl AppState {
@@ -101,9 +110,11 @@ impl AppState {
             &keys,
             settings.points.voucher_key_id,
         ));
+        let stickers = Arc::new(qr::StickerKeys::new(&keys, &settings.stickers));
         AppState {
             store,
             vouchers,
+            stickers,
             keys: Arc::new(keys),
             sms,
             settings: Arc::new(settings),
@@ -127,6 +138,7 @@ pub fn app(state: AppState) -> Router {
         .merge(points::router())
         .merge(outages::router())
         .merge(geo::router())
+        .merge(qr::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

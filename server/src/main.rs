@@ -12,7 +12,10 @@ use std::{
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use connect_core::auth::PhoneNumber;
-use connect_core::{geo::ImportReport, ids::RegionId};
+use connect_core::{
+    geo::ImportReport,
+    ids::{CompanyId, RegionId},
+};
 use connect_server::{
     AppState, Settings, app,
     auth::sms::{LogSmsSender, SmsSender, WebhookSmsSender},
@@ -20,6 +23,7 @@ use connect_server::{
     crypto::{Keys, random_secret},
     demo,
     geo::import::{self, ManagerMatch},
+    qr::{StickerKeys, StickerSettings, pdf, sheet},
     store,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -48,6 +52,18 @@ enum Command {
     Import {
         #[command(subcommand)]
         what: ImportCommand,
+    },
+    /// Write a printable sheet of signed stickers for every building a company manages.
+    Stickers {
+        /// The managing company's id.
+        #[arg(long)]
+        company: String,
+        /// Output file: `.pdf` (A4, six stickers a page) or `.svg`.
+        #[arg(long)]
+        out: PathBuf,
+        /// TrueType font embedded in the PDF (the addresses are Cyrillic).
+        #[arg(long, env = "CONNECT_STICKER_FONT", default_value = connect_server::qr::pdf::DEFAULT_FONT)]
+        font: PathBuf,
     },
 }
 
@@ -93,6 +109,9 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Import { what }) => run_import(&cli.config, what).await,
+        Some(Command::Stickers { company, out, font }) => {
+            run_stickers(&cli.config, company, &out, &font).await
+        }
         Some(Command::Demo) => run(cli.config, true).await,
         Some(Command::Serve) | None => run(cli.config, false).await,
     }
@@ -150,6 +169,15 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
         let seeded = demo::seed(store.as_ref(), &keys, data.as_deref()).await?;
         tracing::info!(?seeded, "demo data");
     }
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("binding {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    // Stickers point to the public host; without one, to wherever this process listens.
+    let public_host = config
+        .public_host
+        .clone()
+        .unwrap_or_else(|| addr.to_string());
     let settings = Settings {
         admin_phone,
         otp_ip_limit: config.otp_ip_limit,
@@ -168,6 +196,13 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
         points: connect_server::points::PointsSettings::from_config(&config)?,
         map_tiles: config.map_tiles.clone(),
         web_modules: config.web_modules.clone(),
+        stickers: StickerSettings::parse(
+            public_host,
+            &config.sticker_key_id,
+            &config.sticker_retired_keys,
+        )
+        .context("CONNECT_STICKER_KEY_ID / CONNECT_STICKER_RETIRED_KEYS")?,
+        app_url: config.app_url.clone(),
     };
     let state = AppState::new(store, keys, sms, settings);
     connect_server::points::spawn_sweeper(
@@ -183,10 +218,6 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
         .load_all(state.store.as_ref())
         .await
         .context("building the geo indexes")?;
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("binding {}", config.addr))?;
-    let addr = listener.local_addr()?;
     // Test harnesses read this line to learn the port.
     println!("connect-server listening on http://{addr}");
     if is_demo {
@@ -245,6 +276,55 @@ async fn run_import(config: &Config, what: ImportCommand) -> anyhow::Result<()> 
             print_report("manager assignments (refused: CSV line)", &r);
         }
     }
+    Ok(())
+}
+
+async fn run_stickers(
+    config: &Config,
+    company: String,
+    out: &Path,
+    font: &Path,
+) -> anyhow::Result<()> {
+    let Some(host) = config.public_host.clone() else {
+        bail!("set CONNECT_PUBLIC_HOST (or --public-host) to the host residents' phones reach");
+    };
+    let keys = Keys::new(config.secret()?);
+    let settings =
+        StickerSettings::parse(host, &config.sticker_key_id, &config.sticker_retired_keys)
+            .context("CONNECT_STICKER_KEY_ID / CONNECT_STICKER_RETIRED_KEYS")?;
+    let signer = StickerKeys::new(&keys, &settings);
+    let db = DatabaseUrl::parse(&config.database)?;
+    let store = store::open(&db).await.context("opening the store")?;
+    let input = sheet::collect(
+        store.as_ref(),
+        &signer,
+        &CompanyId(company),
+        chrono::Utc::now().date_naive(),
+    )
+    .await?;
+    let ext = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let (bytes, pages) = match ext.as_deref() {
+        Some("svg") => {
+            let pages = sheet::layout(&input, &sheet::ApproxMeasure)?;
+            (sheet::to_svg(&pages).into_bytes(), pages.len())
+        }
+        Some("pdf") => {
+            let font = pdf::Font::load(font)?;
+            let pages = sheet::layout(&input, &font)?;
+            (pdf::write_pdf(&pages, &font)?, pages.len())
+        }
+        _ => bail!("--out must end in .pdf or .svg"),
+    };
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "{} stickers on {pages} page(s) written to {} (key {})",
+        input.stickers.len(),
+        out.display(),
+        settings.key_id
+    );
     Ok(())
 }
 

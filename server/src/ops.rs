@@ -49,6 +49,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::points::Api::openapi());
     doc.merge(crate::outages::Api::openapi());
     doc.merge(crate::geo::Api::openapi());
+    doc.merge(crate::qr::Api::openapi());
     doc
 }
 

@@ -26,6 +26,9 @@ use tokio::{
     process::{Child, Command},
 };
 
+/// The server secret every test server runs with.
+pub const SECRET_KEY: &str = "e2e-secret-e2e-secret-e2e-secret-e2e";
+
 /// Phone number the harness makes admin.
 pub const ADMIN_PHONE: &str = "+70000000999";
 
@@ -84,6 +87,8 @@ pub struct TestServer {
     db: String,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
+    /// Extra environment of the server process (kept across restarts).
+    env: Vec<(String, String)>,
 }
 
 pub mod faults;
@@ -122,12 +127,14 @@ async fn spawn_server(
     addr: &str,
     sms_url: &str,
     dir: &std::path::Path,
+    env: &[(String, String)],
 ) -> (Child, String) {
     let mut child = Command::new(server_binary())
         .arg("serve")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env("CONNECT_ADDR", addr)
         .env("CONNECT_DATABASE", db)
-        .env("CONNECT_SECRET_KEY", "e2e-secret-e2e-secret-e2e-secret-e2e")
+        .env("CONNECT_SECRET_KEY", SECRET_KEY)
         .env("CONNECT_SMS_WEBHOOK", sms_url)
         .env("CONNECT_ADMIN_PHONE", ADMIN_PHONE)
         .env("CONNECT_OTP_IP_LIMIT", "100000")
@@ -202,7 +209,7 @@ impl TestServer {
 
     async fn start(db: String, dir: tempfile::TempDir, pg: Option<(String, String)>) -> TestServer {
         let sms = SmsSink::start().await;
-        let (child, base) = spawn_server(&db, "127.0.0.1:0", &sms.url, dir.path()).await;
+        let (child, base) = spawn_server(&db, "127.0.0.1:0", &sms.url, dir.path(), &[]).await;
         TestServer {
             base,
             sms,
@@ -211,7 +218,35 @@ impl TestServer {
             db,
             _dir: dir,
             pg,
+            env: Vec::new(),
         }
+    }
+
+    /// Stops the server (SIGKILL) and starts it again on the same port and database with this
+    /// extra environment (e.g. other sticker keys), kept for later restarts.
+    pub async fn restart_with_env(&mut self, env: &[(&str, &str)]) {
+        self.env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        self.kill_hard().await;
+        self.restart().await;
+    }
+
+    /// Runs `connect-server <args>` against this server's database and secret (e.g. the
+    /// `stickers` command) with the server's extra environment plus `env`; returns its output.
+    pub async fn run_command(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        Command::new(server_binary())
+            .args(args)
+            .env("CONNECT_DATABASE", &self.db)
+            .env("CONNECT_SECRET_KEY", SECRET_KEY)
+            .env("RUST_LOG", "warn")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(env.iter().copied())
+            .current_dir(self._dir.path())
+            .output()
+            .await
+            .expect("run connect-server")
     }
 
     /// Kills the server process with SIGKILL (no shutdown of any kind) and waits for it to die.
@@ -222,7 +257,8 @@ impl TestServer {
     /// Starts the server again on the same port and database (after [`Self::kill_hard`]).
     pub async fn restart(&mut self) {
         let addr = self.addr().to_string();
-        let (child, base) = spawn_server(&self.db, &addr, &self.sms.url, self._dir.path()).await;
+        let (child, base) =
+            spawn_server(&self.db, &addr, &self.sms.url, self._dir.path(), &self.env).await;
         assert_eq!(base, self.base, "restarted on another address");
         self.child = child;
     }

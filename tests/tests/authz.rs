@@ -263,6 +263,12 @@ fn routes() -> Vec<RouteCase> {
             },
             allowed: &[Admin],
         },
+        RouteCase {
+            method: Method::POST,
+            path: |w| format!("/v1/accounts/{}/code", w.a.account_id),
+            body: |_| Some(json!({})),
+            allowed: &[StaffX, Admin],
+        },
     ]
 }
 
@@ -438,6 +444,7 @@ async fn sessionless_calls_to_private_routes_get_401_with_the_error_shape() {
         (Method::GET, "/v1/reports"),
         (Method::GET, "/v1/company/reports"),
         (Method::GET, "/v1/sync"),
+        (Method::POST, "/v1/accounts:claim"),
     ] {
         let (s, body) = anon.call(method, path, None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{path}");

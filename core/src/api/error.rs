@@ -39,6 +39,10 @@ pub enum ErrorCode {
     AlreadyRedeemed,
     /// Not enough points for the voucher asked for.
     InsufficientPoints,
+    /// The account code is not one the server issued (wrong, mistyped or replaced by a newer one).
+    InvalidAccountCode,
+    /// The account code was already used to claim its account.
+    AlreadyClaimed,
 }
 
 /// `{"error": {"code": "...", "message": "..."}}`
@@ -91,6 +95,8 @@ impl ErrorCode {
             ErrorCode::WrongPartner => "wrong_partner",
             ErrorCode::AlreadyRedeemed => "already_redeemed",
             ErrorCode::InsufficientPoints => "insufficient_points",
+            ErrorCode::InvalidAccountCode => "invalid_account_code",
+            ErrorCode::AlreadyClaimed => "already_claimed",
         }
     }
 }
@@ -119,6 +125,8 @@ mod tests {
             WrongPartner,
             AlreadyRedeemed,
             InsufficientPoints,
+            InvalidAccountCode,
+            AlreadyClaimed,
         ] {
             assert_eq!(
                 serde_json::to_value(code).ok(),

@@ -11,6 +11,7 @@ pub mod geo;
 pub mod outages;
 pub mod points;
 pub mod property;
+pub mod qr;
 pub mod readings;
 pub mod reports;
 pub mod sync;

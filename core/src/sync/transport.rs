@@ -16,6 +16,7 @@ use crate::api::{
         CreateVoucherRequest, CreateVoucherResponse, PointsResponse, RedeemRequest, RedeemResponse,
     },
     property::PropertyResponse,
+    qr::{ClaimAccountRequest, ClaimAccountResponse},
     readings::{ReadingBatchRequest, ReadingBatchResponse},
     sync::SyncResponse,
 };
@@ -120,6 +121,15 @@ pub trait Transport: Send + Sync {
         if_none_match: Option<&str>,
     ) -> Result<PackDownload, TransportError> {
         let _ = (region, if_none_match);
+        Err(TransportError::NotFound)
+    }
+    /// `POST /v1/accounts:claim`. Transports without it answer [`TransportError::NotFound`].
+    async fn claim_account(
+        &self,
+        token: &str,
+        request: &ClaimAccountRequest,
+    ) -> Result<ClaimAccountResponse, TransportError> {
+        let _ = (token, request);
         Err(TransportError::NotFound)
     }
 }
@@ -343,6 +353,15 @@ impl Transport for HttpTransport {
             }
             _ => Err(refusal(response).await),
         }
+    }
+
+    async fn claim_account(
+        &self,
+        token: &str,
+        request: &ClaimAccountRequest,
+    ) -> Result<ClaimAccountResponse, TransportError> {
+        self.send(self.post("/v1/accounts:claim", request).bearer_auth(token))
+            .await
     }
 
     async fn pull(&self, token: &str, since: Option<&str>) -> Result<SyncResponse, TransportError> {

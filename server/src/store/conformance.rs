@@ -31,6 +31,7 @@ use super::{
 
 pub use super::conformance_outages::*;
 pub use super::conformance_points::*;
+pub use super::conformance_qr::*;
 
 /// A store under test plus what must be cleaned up after it.
 pub struct Fixture {
@@ -937,6 +938,11 @@ macro_rules! store_conformance_tests {
                 outages_are_found_by_box_and_by_buildings_changed_since,
                 a_building_taken_out_of_the_area_is_a_removal_until_it_returns,
                 residents_buildings_and_repairs_read_back,
+                an_account_code_is_claimed_once_and_links_the_apartment,
+                a_wrong_secret_or_another_accounts_code_claims_nothing,
+                a_new_code_replaces_the_unclaimed_one,
+                concurrent_claims_of_one_code_succeed_exactly_once,
+                a_companys_buildings_list_by_address,
             );
         }
     };

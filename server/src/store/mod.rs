@@ -18,8 +18,8 @@ use connect_core::{
     },
     auth::Role,
     ids::{
-        ApartmentId, BuildingId, CompanyId, MeterId, OutageId, PartnerId, RegionId, ReportId,
-        UserId, VoucherId,
+        AccountId, ApartmentId, BuildingId, CompanyId, MeterId, OutageId, PartnerId, RegionId,
+        ReportId, UserId, VoucherId,
     },
     outages::Outage,
     points::{LedgerEntry, LedgerReason, Offer, VoucherError},
@@ -34,6 +34,8 @@ mod conformance;
 mod conformance_outages;
 #[cfg(test)]
 mod conformance_points;
+#[cfg(test)]
+mod conformance_qr;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod readings;
@@ -659,6 +661,69 @@ pub trait GeoStore: Send + Sync {
     ) -> Result<Vec<Vec<RegionId>>, StoreError>;
 }
 
+/// Where a personal account hangs in the property tree, for access checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountScope {
+    /// The account.
+    pub account_id: AccountId,
+    /// Its apartment.
+    pub apartment_id: ApartmentId,
+    /// The apartment's building.
+    pub building_id: BuildingId,
+    /// The company managing that building, when known.
+    pub company_id: Option<CompanyId>,
+}
+
+/// An account code about to be stored (see [`QrStore::issue_account_code`]).
+#[derive(Debug, Clone)]
+pub struct NewAccountCode {
+    /// The code's own id.
+    pub id: uuid::Uuid,
+    /// The account it claims.
+    pub account_id: AccountId,
+    /// SHA-256 of the claim secret (the secret itself is never stored).
+    pub secret_hash: Vec<u8>,
+    /// The staff member (or admin) who issued it.
+    pub issued_by: UserId,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// The outcome of [`QrStore::claim_account_code`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    /// Claimed now: the caller is linked to this apartment.
+    Claimed(ApartmentId),
+    /// This code was used before (by anyone, the caller included); nothing changed.
+    AlreadyClaimed,
+    /// A newer code was issued for the account; this one no longer works.
+    Replaced,
+    /// No code with this account and secret was ever issued.
+    Unknown,
+}
+
+/// Account codes on bills, and what stickers and their public page read.
+#[async_trait]
+pub trait QrStore: Send + Sync {
+    /// The apartment, building and company of an account.
+    async fn account_scope(&self, account: AccountId) -> Result<Option<AccountScope>, StoreError>;
+    /// Stores a new code for an account and retires its earlier unclaimed codes, in one
+    /// transaction; [`StoreError::MissingReference`] for an unknown account or user.
+    async fn issue_account_code(&self, code: NewAccountCode) -> Result<(), StoreError>;
+    /// Claims the code with this account and secret hash for `user` and links the user to the
+    /// account's apartment, in one transaction: of any number of concurrent claims exactly one
+    /// gets [`ClaimOutcome::Claimed`].
+    async fn claim_account_code(
+        &self,
+        account: AccountId,
+        secret_hash: Vec<u8>,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<ClaimOutcome, StoreError>;
+    /// The buildings a company manages, by address (the sticker sheet).
+    async fn company_buildings(&self, company: CompanyId) -> Result<Vec<Building>, StoreError>;
+}
+
 /// Everything the server needs from persistence. Later concerns add their traits here.
 #[async_trait]
 pub trait Store:
@@ -669,6 +734,7 @@ pub trait Store:
     + PointsStore
     + OutageStore
     + GeoStore
+    + QrStore
     + Send
     + Sync
 {

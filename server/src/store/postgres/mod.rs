@@ -39,6 +39,11 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../../../migrations/postgres/0002_readings.sql"),
     ),
     (
+        3,
+        "qr",
+        include_str!("../../../migrations/postgres/0003_qr.sql"),
+    ),
+    (
         4,
         "geo",
         include_str!("../../../migrations/postgres/0004_geo.sql"),
@@ -72,6 +77,7 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
 
 mod outages;
 mod points;
+mod qr;
 mod readings;
 
 /// The PostgreSQL store.

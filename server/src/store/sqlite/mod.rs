@@ -48,6 +48,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0002_readings.sql"),
     ),
     (
+        3,
+        "qr",
+        include_str!("../../../migrations/sqlite/0003_qr.sql"),
+    ),
+    (
         4,
         "geo",
         include_str!("../../../migrations/sqlite/0004_geo.sql"),
@@ -81,6 +86,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
 
 mod outages;
 mod points;
+mod qr;
 
 const READERS: usize = 4;
 
