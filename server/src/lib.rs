@@ -17,6 +17,7 @@ pub mod outages;
 pub mod points;
 pub mod property;
 pub mod readings;
+pub mod report_sync;
 pub mod reports;
 pub mod store;
 

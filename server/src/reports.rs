@@ -260,7 +260,7 @@ fn repeat(
     Ok(Json(filed_response(&existing)))
 }
 
-async fn view(
+pub(crate) async fn view(
     state: &AppState,
     r: ReportRecord,
     now: DateTime<Utc>,
@@ -425,6 +425,7 @@ async fn comment(
                 at_ms: now.timestamp_millis(),
                 author,
                 text: Some(req.text),
+                client_op: None,
             },
         )
         .await?;
@@ -470,6 +471,9 @@ async fn rate(
     Json(req): Json<RatingRequest>,
 ) -> Result<Json<ReportView>, ApiError> {
     let (r, _) = load_for(&state, &session, id, &[Access::Author]).await?;
+    if let Some(done) = crate::report_sync::replayed_action(&state, r.id, req.id).await? {
+        return Ok(Json(done));
+    }
     if !(1..=5).contains(&req.stars) {
         return Err(ApiError::InvalidInput("stars must be 1 to 5".into()));
     }
@@ -484,8 +488,10 @@ async fn rate(
         at_ms: Utc::now().timestamp_millis(),
         author: EventAuthor::Resident,
         text: req.comment,
+        client_op: req.id,
     };
-    transition(
+    let report = r.id;
+    let rated = transition(
         &state,
         r,
         &[ReportStatus::Resolved, ReportStatus::Rejected],
@@ -493,7 +499,8 @@ async fn rate(
         Some(req.stars),
         event,
     )
-    .await
+    .await;
+    crate::report_sync::settle_action(&state, report, req.id, rated).await
 }
 
 /// The problem is back.
@@ -509,13 +516,18 @@ async fn reopen(
     Json(req): Json<ReopenRequest>,
 ) -> Result<Json<ReportView>, ApiError> {
     let (r, _) = load_for(&state, &session, id, &[Access::Author]).await?;
+    if let Some(done) = crate::report_sync::replayed_action(&state, r.id, req.id).await? {
+        return Ok(Json(done));
+    }
     check_text("text", &req.text, MAX_TEXT_CHARS)?;
     let event = NewEvent {
         at_ms: Utc::now().timestamp_millis(),
         author: EventAuthor::Resident,
         text: Some(req.text),
+        client_op: req.id,
     };
-    transition(
+    let report = r.id;
+    let reopened = transition(
         &state,
         r,
         &[
@@ -527,7 +539,8 @@ async fn reopen(
         None,
         event,
     )
-    .await
+    .await;
+    crate::report_sync::settle_action(&state, report, req.id, reopened).await
 }
 
 /// Filters of `GET /v1/company/reports`.
@@ -608,6 +621,7 @@ async fn change_status(
         at_ms: Utc::now().timestamp_millis(),
         author: EventAuthor::Company,
         text: req.comment,
+        client_op: None,
     };
     transition(&state, r, &from, to, None, event).await
 }

@@ -177,6 +177,10 @@ pub struct RatingRequest {
     /// Optional words.
     #[serde(default)]
     pub comment: Option<String>,
+    /// The client's UUIDv7 of this rating, its idempotency key: a repeat with the same id gets
+    /// the report's current view instead of a refusal, so a retried upload is never refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<uuid::Uuid>,
 }
 
 /// `POST /v1/reports/{id}/reopen`: the problem is back.
@@ -185,6 +189,9 @@ pub struct RatingRequest {
 pub struct ReopenRequest {
     /// Why.
     pub text: String,
+    /// The client's UUIDv7 of this reopening, its idempotency key (as in [`RatingRequest::id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<uuid::Uuid>,
 }
 
 /// Who wrote an event.

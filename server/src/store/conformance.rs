@@ -30,6 +30,7 @@ use super::{
 };
 
 pub use super::conformance_points::*;
+pub use super::conformance_report_feed::*;
 
 /// A store under test plus what must be cleaned up after it.
 pub struct Fixture {
@@ -428,6 +429,7 @@ fn event(at_ms: i64, author: EventAuthor, text: Option<&str>) -> NewEvent {
         at_ms,
         author,
         text: text.map(str::to_owned),
+        client_op: None,
     }
 }
 
@@ -929,6 +931,9 @@ macro_rules! store_conformance_tests {
                 concurrent_redemptions_of_one_voucher_succeed_exactly_once,
                 an_expired_voucher_gives_its_points_back_once_and_cannot_be_redeemed,
                 offers_list_with_their_partners_name,
+                the_report_feed_lists_filings_and_events_in_commit_order_per_author,
+                a_client_action_id_is_applied_once_and_names_its_report,
+                a_cursor_never_misses_or_repeats_an_entry_while_writers_commit_concurrently,
             );
         }
     };

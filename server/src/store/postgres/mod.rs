@@ -15,6 +15,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::{GenericClient, NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
+mod report_feed;
 mod reports;
 
 use super::{
@@ -57,6 +58,11 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
         7,
         "outages",
         include_str!("../../../migrations/postgres/0007_outages.sql"),
+    ),
+    (
+        12,
+        "report_feed",
+        include_str!("../../../migrations/postgres/0012_report_feed.sql"),
     ),
 ];
 

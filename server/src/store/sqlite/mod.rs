@@ -24,6 +24,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, param
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+mod report_feed;
 mod reports;
 
 use super::{
@@ -66,6 +67,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "outages",
         include_str!("../../../migrations/sqlite/0007_outages.sql"),
+    ),
+    (
+        12,
+        "report_feed",
+        include_str!("../../../migrations/sqlite/0012_report_feed.sql"),
     ),
 ];
 
