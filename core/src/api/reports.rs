@@ -17,10 +17,13 @@ pub const MAX_PHOTOS: usize = 5;
 pub const MAX_PHOTO_BYTES: usize = 400 * 1024;
 /// Longest accepted report text (characters).
 pub const MAX_TEXT_CHARS: usize = 4000;
+/// Longest accepted place in the building (characters).
+pub const MAX_PLACE_CHARS: usize = 500;
 
 /// One category of the list the server publishes (`GET /v1/report-categories`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ReportCategory {
     /// Stable code ("leak", "lift", …).
     pub code: String,
@@ -197,6 +200,7 @@ pub struct ReopenRequest {
 /// Who wrote an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum EventAuthor {
     /// The resident who filed the report.
@@ -208,6 +212,7 @@ pub enum EventAuthor {
 /// One thing that happened to a report, visible to the resident (and pulled through sync).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ReportEvent {
     /// Position in the report's history (1, 2, …).
     pub seq: i64,
