@@ -210,7 +210,7 @@ pub enum EventAuthor {
 }
 
 /// One thing that happened to a report, visible to the resident (and pulled through sync).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ReportEvent {

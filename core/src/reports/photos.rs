@@ -53,9 +53,7 @@ fn prepare(bytes: &[u8], max_bytes: usize) -> Result<Vec<u8>, PhotoError> {
     limits.max_image_height = Some(MAX_SOURCE_EDGE);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(unreadable)?;
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     image.apply_orientation(orientation);
     let mut edge = MAX_EDGE;
@@ -163,8 +161,16 @@ mod tests {
         assert_eq!((out.width(), out.height()), (600, 800));
         // Rotated clockwise: the red left half is now on top.
         let rgb = out.to_rgb8();
-        assert!(rgb.get_pixel(300, 100)[0] > 180, "{:?}", rgb.get_pixel(300, 100));
-        assert!(rgb.get_pixel(300, 700)[2] > 180, "{:?}", rgb.get_pixel(300, 700));
+        assert!(
+            rgb.get_pixel(300, 100)[0] > 180,
+            "{:?}",
+            rgb.get_pixel(300, 100)
+        );
+        assert!(
+            rgb.get_pixel(300, 700)[2] > 180,
+            "{:?}",
+            rgb.get_pixel(300, 700)
+        );
         assert!(!jpeg.windows(6).any(|w| w == b"Exif\0\0"));
     }
 

@@ -15,6 +15,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
 pub mod crypto;
 pub mod outages;
 pub mod readings;
+pub mod reports;
 pub mod schema;
 pub mod session;
 

@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_init.sql"),
     include_str!("../../migrations/002_events.sql"),
     include_str!("../../migrations/003_outages.sql"),
+    include_str!("../../migrations/006_reports.sql"),
 ];
 
 /// The schema version this build writes.

@@ -166,6 +166,15 @@ impl Driver {
     }
 
     async fn upload_batch(&self) -> UploadResult {
+        // Report items first (few, one request each); readings when none is left to send.
+        match super::reports::upload(&self.store, &*self.transport, &self.events).await {
+            Ok(super::reports::Outcome::Sent(result)) => return result,
+            Ok(super::reports::Outcome::NothingToSend) => {}
+            Err(error) => {
+                tracing::warn!(error = %error_chain(&error), "report upload failed");
+                return UploadResult::Failed;
+            }
+        }
         match self.try_upload_batch().await {
             Ok(result) => result,
             Err(error) => {
@@ -293,7 +302,7 @@ impl Driver {
             .await
             .map_err(Error::Pull)?;
         let now = Utc::now();
-        let changed_outages = self
+        let (changed_outages, report_notices) = self
             .store
             .write(|tx| {
                 for meter in &changes.meters {
@@ -301,8 +310,15 @@ impl Driver {
                 }
                 store::readings::merge_server_history(tx, &changes.readings, now)?;
                 let changed = store::outages::merge(tx, &changes.outages, true, now)?;
+                let notices = store::reports::merge_pull(
+                    tx,
+                    cipher,
+                    &changes.reports,
+                    &changes.report_events,
+                    now,
+                )?;
                 store::readings::set_sync_cursor(tx, &changes.cursor)?;
-                Ok(changed)
+                Ok((changed, notices))
             })
             .map_err(Error::StorePull)?;
         // Told only after the store has them, so a listener that reads the list sees the change.
@@ -311,6 +327,9 @@ impl Driver {
                 id: outage.id,
                 state: outage.state_at(now),
             });
+        }
+        for notice in report_notices {
+            (self.events)(super::reports::event_of(notice));
         }
         Ok(if changes.has_more {
             PullResult::MorePending

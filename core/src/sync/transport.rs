@@ -8,13 +8,20 @@ use async_trait::async_trait;
 use reqwest::{StatusCode, header};
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::api::{
-    ErrorBody, ErrorCode,
-    auth::{SendCodeRequest, SendCodeResponse, SessionResponse, VerifyCodeRequest},
-    outages::OutageListResponse,
-    property::PropertyResponse,
-    readings::{ReadingBatchRequest, ReadingBatchResponse},
-    sync::SyncResponse,
+use crate::{
+    api::{
+        ErrorBody, ErrorCode,
+        auth::{SendCodeRequest, SendCodeResponse, SessionResponse, VerifyCodeRequest},
+        outages::OutageListResponse,
+        property::PropertyResponse,
+        readings::{ReadingBatchRequest, ReadingBatchResponse},
+        reports::{
+            CategoriesResponse, FileReportRequest, FiledReportResponse, RatingRequest,
+            ReopenRequest, ReportView,
+        },
+        sync::SyncResponse,
+    },
+    ids::ReportId,
 };
 
 /// Why a call got no usable answer.
@@ -79,6 +86,40 @@ pub trait Transport: Send + Sync {
     /// [`TransportError::NotFound`].
     async fn outages_in(&self, bbox: [f64; 4]) -> Result<OutageListResponse, TransportError> {
         let _ = bbox;
+        Err(TransportError::NotFound)
+    }
+    /// `GET /v1/report-categories` (public). Transports without it answer
+    /// [`TransportError::NotFound`], as do the other report calls.
+    async fn report_categories(&self) -> Result<CategoriesResponse, TransportError> {
+        Err(TransportError::NotFound)
+    }
+    /// `POST /v1/reports`.
+    async fn file_report(
+        &self,
+        token: &str,
+        request: &FileReportRequest,
+    ) -> Result<FiledReportResponse, TransportError> {
+        let _ = (token, request);
+        Err(TransportError::NotFound)
+    }
+    /// `POST /v1/reports/{id}/rating`.
+    async fn rate_report(
+        &self,
+        token: &str,
+        id: ReportId,
+        request: &RatingRequest,
+    ) -> Result<ReportView, TransportError> {
+        let _ = (token, id, request);
+        Err(TransportError::NotFound)
+    }
+    /// `POST /v1/reports/{id}/reopen`.
+    async fn reopen_report(
+        &self,
+        token: &str,
+        id: ReportId,
+        request: &ReopenRequest,
+    ) -> Result<ReportView, TransportError> {
+        let _ = (token, id, request);
         Err(TransportError::NotFound)
     }
 }
@@ -217,6 +258,49 @@ impl Transport for HttpTransport {
             self.client
                 .get(format!("{}/v1/outages", self.base))
                 .query(&[("bbox", format!("{w},{s},{e},{n}"))]),
+        )
+        .await
+    }
+
+    async fn report_categories(&self) -> Result<CategoriesResponse, TransportError> {
+        self.send(
+            self.client
+                .get(format!("{}/v1/report-categories", self.base)),
+        )
+        .await
+    }
+
+    async fn file_report(
+        &self,
+        token: &str,
+        request: &FileReportRequest,
+    ) -> Result<FiledReportResponse, TransportError> {
+        self.send(self.post("/v1/reports", request).bearer_auth(token))
+            .await
+    }
+
+    async fn rate_report(
+        &self,
+        token: &str,
+        id: ReportId,
+        request: &RatingRequest,
+    ) -> Result<ReportView, TransportError> {
+        self.send(
+            self.post(&format!("/v1/reports/{}/rating", id.0), request)
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    async fn reopen_report(
+        &self,
+        token: &str,
+        id: ReportId,
+        request: &ReopenRequest,
+    ) -> Result<ReportView, TransportError> {
+        self.send(
+            self.post(&format!("/v1/reports/{}/reopen", id.0), request)
+                .bearer_auth(token),
         )
         .await
     }
