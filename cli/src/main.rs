@@ -1,7 +1,8 @@
 //! `connect`: the CommunityConnect core on a desktop. A thin dispatcher: each subcommand lives in
-//! its own module (`scan` for QR codes; readings, sync and partner subcommands join here).
+//! its own module (`readings` with `sync`, `reports`, `scan` for QR codes).
 
 mod readings;
+mod reports;
 mod scan;
 mod session;
 
@@ -20,8 +21,10 @@ enum Command {
     Login(session::LoginArgs),
     /// Submit and list meter readings.
     Readings(readings::ReadingsArgs),
-    /// Send queued readings and pull changes now.
+    /// Send queued readings and reports and pull changes now.
     Sync(readings::SyncArgs),
+    /// File, list, rate and reopen problem reports.
+    Report(reports::ReportArgs),
     /// Decode QR codes from an image or a camera and check building stickers.
     Scan(scan::ScanArgs),
 }
@@ -35,6 +38,7 @@ fn main() -> anyhow::Result<()> {
         Command::Login(args) => session::login(&args),
         Command::Readings(args) => readings::run(&args),
         Command::Sync(args) => readings::sync(&args),
+        Command::Report(args) => reports::run(&args),
         Command::Scan(args) => scan::run(&args),
     }
 }

@@ -7,6 +7,7 @@
 
 use connect_core::{
     app::AppError,
+    reports::ReportError,
     sync::{self, TransportError},
 };
 
@@ -72,9 +73,12 @@ impl From<AppError> for ConnectError {
                 rejected("invalid_code", "the code is wrong or has expired"),
                 Expected,
             ),
-            AppError::Login(t) | AppError::FetchProperty(t) | AppError::FetchOutages(t) => {
-                from_transport(t)
-            }
+            AppError::Login(t)
+            | AppError::FetchProperty(t)
+            | AppError::FetchOutages(t)
+            | AppError::FetchCategories(t) => from_transport(t),
+            AppError::Report(ReportError::UnknownReport) => (ConnectError::NotFound, Expected),
+            AppError::Report(e) => (rejected(e.code(), e), Expected),
             AppError::Sync(sync::Error::Upload(t) | sync::Error::Pull(t)) => from_transport(t),
             AppError::Sync(
                 sync::Error::LoadOutbox(e)

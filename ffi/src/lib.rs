@@ -10,14 +10,16 @@
 //! - [`listener`]: the `AppListener` callback the shells implement.
 //! - [`scan`]: QR codes in camera frames, and building stickers with their human error.
 //! - [`geo`]: the offline building pack and "which building am I in".
+//! - [`reports`]: problem reports (file offline with photos, list, rate, reopen).
 //!
-//! Reports, outages and points/vouchers add their own file and error enum here when their core
-//! modules gain app methods.
+//! Outages and points/vouchers add their own file and error enum here when their core modules
+//! gain app methods.
 
 pub mod app;
 pub mod error;
 pub mod geo;
 pub mod listener;
+pub mod reports;
 pub mod scan;
 #[cfg(feature = "test-support")]
 pub mod test_support;
