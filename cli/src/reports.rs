@@ -140,7 +140,10 @@ pub fn run(args: &ReportArgs) -> Result<()> {
                     format!("{} hours", c.deadline_hours)
                 };
                 let emergency = if c.emergency { "  emergency" } else { "" };
-                println!("{:<16} {}  (answer within {deadline}){emergency}", c.code, c.title);
+                println!(
+                    "{:<16} {}  (answer within {deadline}){emergency}",
+                    c.code, c.title
+                );
             }
             Ok(())
         }
