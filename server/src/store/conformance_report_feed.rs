@@ -283,3 +283,83 @@ pub async fn a_cursor_never_misses_or_repeats_an_entry_while_writers_commit_conc
     let (all, _) = drain(s, a, 0, 1000).await;
     assert_eq!(all.len(), seen.len());
 }
+
+/// Files two reports and two events at interleaved times, then drops the feed as a store from
+/// before migration 0012 would not have it; returns what the backfill must produce.
+async fn history_before_the_feed(s: &dyn Store) -> (UserId, Vec<(ReportId, i64)>) {
+    let (a, _) = world(s).await;
+    let first = file(s, a, T0).await;
+    let second = file(s, a, T0 + 1).await;
+    assert!(
+        s.add_report_comment(first.id, event(T0 + 5, EventAuthor::Company, "late", None))
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.add_report_comment(
+            second.id,
+            event(T0 + 3, EventAuthor::Company, "early", None)
+        )
+        .await
+        .unwrap()
+    );
+    (
+        a,
+        vec![(first.id, 0), (second.id, 0), (second.id, 1), (first.id, 1)],
+    )
+}
+
+#[tokio::test]
+async fn sqlite_upgrade_to_the_feed_backfills_old_reports_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.db");
+    let (user, expected) = {
+        let s = super::sqlite::SqliteStore::open(&path).unwrap();
+        history_before_the_feed(&s).await
+    };
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE report_feed; DELETE FROM schema_migrations WHERE version = 12;")
+        .unwrap();
+    drop(conn);
+    let s = super::sqlite::SqliteStore::open(&path).unwrap();
+    assert_eq!(drain(&s, user, 0, 100).await.0, expected);
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_upgrade_to_the_feed_backfills_old_reports_in_time_order() {
+    let url = std::env::var("CONNECT_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("t_{}", Uuid::new_v4().simple());
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {url} is required for these tests: {e}"));
+    tokio::spawn(conn);
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let (user, expected) = {
+        let s = super::postgres::PgStore::connect(&url, Some(&schema))
+            .await
+            .unwrap();
+        history_before_the_feed(&s).await
+    };
+    client
+        .batch_execute(&format!(
+            "DROP TABLE {schema}.report_feed;
+             DELETE FROM {schema}.schema_migrations WHERE version = 12;"
+        ))
+        .await
+        .unwrap();
+    let upgraded = super::postgres::PgStore::connect(&url, Some(&schema))
+        .await
+        .unwrap();
+    let backfilled = drain(&upgraded, user, 0, 100).await.0;
+    drop(upgraded);
+    client
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+    assert_eq!(backfilled, expected);
+}
