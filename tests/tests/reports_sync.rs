@@ -505,3 +505,65 @@ async fn a_report_filed_offline_arrives_once_through_faults_and_comes_back_resol
  {
     run(TestServer::postgres().await).await.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_action_id_gets_the_current_view_and_cannot_be_spent_on_another_report() {
+    use connect_tests::{Actor::*, World};
+    let w = World::new(TestServer::sqlite().await).await;
+    let resident = w.client(ResidentA);
+    let mut ids = Vec::new();
+    for text in ["leak one", "leak two"] {
+        let req = FileReportRequest {
+            id: ReportId(uuid::Uuid::now_v7()),
+            building_id: BuildingId(w.a.building_id.clone()),
+            category: "leak".into(),
+            text: text.into(),
+            place: "hall".into(),
+            photos: vec![],
+        };
+        resident
+            .post_ok("/v1/reports", serde_json::to_value(&req).unwrap())
+            .await;
+        for action in ["accept", "resolve"] {
+            status(w.client(StaffX), req.id, action, "done").await;
+        }
+        ids.push(req.id);
+    }
+    let op = uuid::Uuid::now_v7();
+    let rate = |id: ReportId| format!("/v1/reports/{}/rating", id.0);
+    let first = resident
+        .post_ok(&rate(ids[0]), json!({"stars": 3, "id": op}))
+        .await;
+    assert_eq!(
+        (first["status"].as_str(), first["rating"].as_u64()),
+        (Some("rated"), Some(3))
+    );
+    // The staff move on; the repeat still gets an answer, the report as it is now.
+    let reopen = resident
+        .post_ok(
+            &format!("/v1/reports/{}/reopen", ids[0].0),
+            json!({"text": "back", "id": uuid::Uuid::now_v7()}),
+        )
+        .await;
+    assert_eq!(reopen["status"], "reopened");
+    let repeat = resident
+        .post_ok(&rate(ids[0]), json!({"stars": 3, "id": op}))
+        .await;
+    assert_eq!(repeat["status"], "reopened");
+    assert_eq!(
+        statuses(&repeat),
+        ["accepted", "resolved", "rated", "reopened"]
+    );
+    // Without an id a second rating is refused; the spent id cannot rate another report.
+    let (s, _) = resident.post(&rate(ids[0]), json!({"stars": 1})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, body) = resident
+        .post(&rate(ids[1]), json!({"stars": 5, "id": op}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    let (_, other) = w
+        .client(StaffX)
+        .get(&format!("/v1/reports/{}", ids[1].0))
+        .await;
+    assert_eq!(other["status"], "resolved");
+}
