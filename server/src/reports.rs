@@ -12,6 +12,9 @@
 //! - `POST /v1/reports/{id}/comments`          a comment (author, staff of its company)
 //! - `POST /v1/reports/{id}/rating`            rate once when resolved or rejected (author)
 //! - `POST /v1/reports/{id}/reopen`            the problem is back (author; resolved, rejected or rated)
+//!
+//! A rating or reopening may carry the client's UUIDv7 (`id`): a repeat of an applied one is
+//! answered with the report as it is now (`report_sync::replayed_action`), never refused.
 //! - `GET  /v1/company/reports?status=&overdue=` the staff's company reports by deadline
 //! - `POST /v1/company/reports/{id}/status`    accept / in_progress / resolve / reject (staff of its company)
 
@@ -457,7 +460,8 @@ async fn transition(
     Ok(Json(view(state, updated, now, true).await?))
 }
 
-/// Rate a resolved or rejected report, once.
+/// Rate a resolved or rejected report, once. A repeat of an applied rating `id` gets the
+/// report's current view.
 #[utoipa::path(post, path = "/v1/reports/{id}/rating", tag = "reports",
     params(("id" = Uuid, Path, description = "report id")), request_body = RatingRequest,
     responses((status = 200, body = ReportView), (status = 401, body = ErrorBody),
@@ -503,7 +507,7 @@ async fn rate(
     crate::report_sync::settle_action(&state, report, req.id, rated).await
 }
 
-/// The problem is back.
+/// The problem is back. A repeat of an applied reopening `id` gets the report's current view.
 #[utoipa::path(post, path = "/v1/reports/{id}/reopen", tag = "reports",
     params(("id" = Uuid, Path, description = "report id")), request_body = ReopenRequest,
     responses((status = 200, body = ReportView), (status = 401, body = ErrorBody),
