@@ -5,7 +5,8 @@
 //! holds exactly one report, with the digest and photos the phone sent. Staff accept and resolve
 //! it through the JSON API; the resident's sync shows the status and the listener hears it. The
 //! resident rates it (answer dropped, request duplicated: one rating), a second rating is refused
-//! on the phone and by the server, and reopening works.
+//! on the phone and by the server, and reopening works (request lost, answer lost, request
+//! duplicated: one reopening).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -423,11 +424,11 @@ async fn run(server: TestServer) -> TestServer {
     assert_eq!(view["rating"], 4);
     assert_eq!(statuses(&view), ["accepted", "resolved", "rated"]);
 
-    // Reopening, through a duplicated request and a lost answer.
+    // Reopening, through a lost request, a lost answer and a duplicated request.
     proxy.script(
         "POST",
         &format!("/v1/reports/{}/reopen", id.0),
-        &[Fault::Duplicate, Fault::DropResponse],
+        &[Fault::DropRequest, Fault::DropResponse, Fault::Duplicate],
     );
     phone(&app, move |app| {
         app.reopen_report(id, "dripping again").unwrap();
