@@ -1,10 +1,11 @@
 //! `connect`: the CommunityConnect core on a desktop. A thin dispatcher: each subcommand lives in
-//! its own module (`scan` for QR codes, `readings`, `points` for the resident's bonus points and
-//! vouchers, `partner` for a partner shop's till).
+//! its own module (`readings` with `sync`, `reports`, `scan` for QR codes, `points` for the
+//! resident's bonus points and vouchers, `partner` for a partner shop's till).
 
 mod partner;
 mod points;
 mod readings;
+mod reports;
 mod scan;
 mod session;
 
@@ -23,8 +24,10 @@ enum Command {
     Login(session::LoginArgs),
     /// Submit and list meter readings.
     Readings(readings::ReadingsArgs),
-    /// Send queued readings and pull changes now.
+    /// Send queued readings and reports and pull changes now.
     Sync(readings::SyncArgs),
+    /// File, list, rate and reopen problem reports.
+    Report(reports::ReportArgs),
     /// Decode QR codes from an image or a camera and check building stickers.
     Scan(scan::ScanArgs),
     /// Bonus points: balance, history and offers; make a voucher for a partner shop.
@@ -42,6 +45,7 @@ fn main() -> anyhow::Result<()> {
         Command::Login(args) => session::login(&args),
         Command::Readings(args) => readings::run(&args),
         Command::Sync(args) => readings::sync(&args),
+        Command::Report(args) => reports::run(&args),
         Command::Scan(args) => scan::run(&args),
         Command::Points(args) => points::run(&args),
         Command::Partner(args) => partner::run(&args),

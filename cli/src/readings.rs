@@ -1,5 +1,5 @@
 //! `connect readings submit|list|meters` and `connect sync`: the resident's meter-reading flow on
-//! a desktop, through the same core as the phone.
+//! a desktop, through the same core as the phone (`connect sync` also sends queued reports).
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
@@ -8,7 +8,7 @@ use connect_core::{
     app::{AppError, ConnectApp},
     ids::MeterId,
     readings::{Meter, MeterValue, Tariff, TariffValue},
-    store::{ReadingFilter, ReadingItem, ReadingState},
+    store::{ReadingFilter, ReadingItem, ReadingState, reports::ReportDelivery},
     sync::RoundEnd,
 };
 use uuid::Uuid;
@@ -211,9 +211,17 @@ pub fn sync(args: &SyncArgs) -> Result<()> {
     let end = app.sync_now_blocking()?;
     let queued = app.readings(ReadingFilter::Queued)?.len();
     let rejected = app.readings(ReadingFilter::Rejected)?.len();
+    let reports = app.reports()?;
+    let reports_queued = reports
+        .iter()
+        .filter(|r| r.delivery == ReportDelivery::Queued)
+        .count();
     match end {
         RoundEnd::Synced => {
-            println!("synced; {queued} queued, {rejected} rejected");
+            println!(
+                "synced; {queued} queued, {rejected} rejected; {} report(s), {reports_queued} queued",
+                reports.len()
+            );
             Ok(())
         }
         RoundEnd::WillRetry { .. } => {

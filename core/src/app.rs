@@ -13,14 +13,17 @@ use chrono::{DateTime, SubsecRound, Utc};
 use rand::{SeedableRng, rngs::StdRng};
 
 use crate::{
-    api::auth::{SendCodeRequest, VerifyCodeRequest},
-    api::qr::ClaimAccountRequest,
+    api::{
+        auth::{SendCodeRequest, VerifyCodeRequest},
+        qr::ClaimAccountRequest,
+        reports::{FileReportRequest, MAX_PHOTOS, MAX_PLACE_CHARS, MAX_TEXT_CHARS, ReportCategory},
+    },
     auth::PhoneNumber,
     geo::{
         Lookup,
         offline::{self, GeoPackInfo, GeoPackUpdate, OfflinePacks, PackStoreError},
     },
-    ids::{AccountId, ApartmentId, MeterId, OutageId, ReadingId},
+    ids::{AccountId, ApartmentId, BuildingId, MeterId, OutageId, ReadingId, ReportId},
     outages::OutageState,
     qr::{
         self, AccountCodeError, SigningError, StickerClaims, StickerError, StickerTrust, TrustList,
@@ -29,7 +32,12 @@ use crate::{
         Meter, Reading, TariffValue,
         validation::{ValidationInput, validate},
     },
-    store::{self, ReadingFilter, ReadingItem, Store, outages::OutageItem},
+    reports::{ReportError, ReportStatus, check_text, photos::prepare_photo},
+    store::{
+        self, ReadingFilter, ReadingItem, Store,
+        outages::OutageItem,
+        reports::{NewAction, ReportBuilding, ReportItem},
+    },
     sync::{
         self, EngineConfig, HttpTransport, PackDownload, RoundEnd, SyncEngine, Transport,
         TransportError, Trigger,
@@ -117,6 +125,38 @@ pub enum AppEvent {
     OutageWithdrawn {
         /// The outage.
         id: OutageId,
+    },
+    /// The server accepted a report filed on this device and gave it its public number.
+    ReportFiled {
+        /// The report.
+        id: ReportId,
+        /// Its public number, e.g. `2026-000123`.
+        number: String,
+        /// The server's SHA-256 of the filed content equals the one computed here over what was
+        /// sent (false is never expected: show a warning).
+        content_verified: bool,
+    },
+    /// The server refused a report, or a rating or reopening of it; it stays visible in
+    /// [`ConnectApp::reports`] with this reason.
+    ReportRejected {
+        /// The report.
+        id: ReportId,
+        /// Stable code.
+        code: String,
+        /// Message for the resident.
+        message: String,
+    },
+    /// A report's status changed or the company answered (already in
+    /// [`ConnectApp::reports`]): notify the resident.
+    ReportStatusChanged {
+        /// The report.
+        id: ReportId,
+        /// Its public number, when known.
+        number: Option<String>,
+        /// The status after the change.
+        status: ReportStatus,
+        /// The words that came with it (the company's answer, a reason).
+        message: Option<String>,
     },
 }
 
@@ -237,6 +277,12 @@ pub enum AppError {
     /// No building pack is installed yet: call [`ConnectApp::update_geo_pack`] first.
     #[error("no building pack is installed")]
     NoGeoPack,
+    /// A report, rating or reopening was refused on the device; nothing was stored.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// Fetching the report categories failed.
+    #[error("could not fetch the report categories")]
+    FetchCategories(#[source] TransportError),
 }
 
 type Listener = Arc<RwLock<Option<Box<dyn AppListener>>>>;
@@ -394,8 +440,16 @@ impl ConnectApp {
             .block_on(self.transport.property(&token))
             .map_err(AppError::FetchProperty)?;
         self.store
-            .write(|tx| store::readings::replace_property(tx, self.store.cipher(), &property))
+            .write(|tx| {
+                store::readings::replace_property(tx, self.store.cipher(), &property)?;
+                store::reports::replace_buildings(tx, &property)
+            })
             .map_err(AppError::Storage)?;
+        // Categories change rarely; a failure here keeps the cached list and is not the
+        // property's failure.
+        if let Err(error) = self.refresh_report_categories() {
+            tracing::info!(%error, "could not refresh the report categories; keeping the cached list");
+        }
         self.meters()
     }
 
@@ -531,6 +585,166 @@ impl ConnectApp {
             .write(|tx| store::outages::merge(tx, &list.outages, false, Utc::now()))
             .map_err(AppError::Storage)?;
         self.outages()
+    }
+
+    /// The buildings where the resident may file a report (their homes, as of the last
+    /// [`Self::refresh_property`]).
+    pub fn report_buildings(&self) -> Result<Vec<ReportBuilding>, AppError> {
+        self.store
+            .read(store::reports::buildings)
+            .map_err(AppError::Storage)
+    }
+
+    /// The report categories cached on this device, in the server's order (empty until fetched
+    /// once online).
+    pub fn report_categories(&self) -> Result<Vec<ReportCategory>, AppError> {
+        self.store
+            .read(store::reports::categories)
+            .map_err(AppError::Storage)
+    }
+
+    /// Fetches the published categories (`GET /v1/report-categories`) into the cache.
+    pub fn refresh_report_categories(&self) -> Result<Vec<ReportCategory>, AppError> {
+        let list = self
+            .runtime
+            .block_on(self.transport.report_categories())
+            .map_err(AppError::FetchCategories)?;
+        self.store
+            .write(|tx| store::reports::replace_categories(tx, &list.categories))
+            .map_err(AppError::Storage)?;
+        Ok(list.categories)
+    }
+
+    /// Files a problem report, offline: checks it, prepares the photos (upright, at most
+    /// 1600 px, JPEG under the server's limit, EXIF dropped), gives it its UUIDv7, and stores it
+    /// with its outbox row in one transaction. The sync engine delivers it exactly once; once
+    /// accepted it has its public number ([`AppEvent::ReportFiled`]).
+    ///
+    /// `building_id` may be `None` when the resident has one building; `category` must be one of
+    /// [`Self::report_categories`] when that list is known. At most 5 photos (JPEG or PNG).
+    pub fn file_report(
+        &self,
+        building_id: Option<BuildingId>,
+        category: &str,
+        text: &str,
+        place: &str,
+        photos: Vec<Vec<u8>>,
+    ) -> Result<ReportId, AppError> {
+        check_text("text", text, MAX_TEXT_CHARS)?;
+        check_text("place", place, MAX_PLACE_CHARS)?;
+        if photos.len() > MAX_PHOTOS {
+            return Err(ReportError::TooManyPhotos { max: MAX_PHOTOS }.into());
+        }
+        let categories = self.report_categories()?;
+        if !categories.is_empty() && !categories.iter().any(|c| c.code == category) {
+            return Err(ReportError::UnknownCategory {
+                code: category.to_owned(),
+            }
+            .into());
+        }
+        let buildings = self.report_buildings()?;
+        let building_id = match (building_id, buildings.as_slice()) {
+            (Some(b), known) if known.is_empty() || known.iter().any(|k| k.id == b) => b,
+            (Some(_), _) => return Err(ReportError::UnknownBuilding.into()),
+            (None, [only]) => only.id.clone(),
+            (None, []) => return Err(ReportError::NoBuilding.into()),
+            (None, _) => return Err(ReportError::ChooseBuilding.into()),
+        };
+        let mut prepared = Vec::with_capacity(photos.len());
+        for (index, photo) in photos.iter().enumerate() {
+            prepared.push(
+                prepare_photo(photo).map_err(|e| ReportError::UnreadablePhoto {
+                    index,
+                    reason: e.to_string(),
+                })?,
+            );
+        }
+        let request = FileReportRequest {
+            id: ReportId(crate::ids::new_v7()),
+            building_id,
+            category: category.to_owned(),
+            text: text.to_owned(),
+            place: place.to_owned(),
+            photos: prepared
+                .iter()
+                .map(|jpeg| {
+                    use base64::Engine;
+                    base64::engine::general_purpose::STANDARD.encode(jpeg)
+                })
+                .collect(),
+        };
+        self.store
+            .write(|tx| {
+                store::reports::enqueue_report(
+                    tx,
+                    self.store.cipher(),
+                    &request,
+                    &prepared,
+                    Utc::now(),
+                )
+            })
+            .map_err(AppError::Storage)?;
+        self.engine.trigger(Trigger::NewWrite);
+        Ok(request.id)
+    }
+
+    /// The reports on this device (filed here or pulled by sync), newest first, with their
+    /// status, delivery, history and the resident's actions. Works offline.
+    pub fn reports(&self) -> Result<Vec<ReportItem>, AppError> {
+        self.store
+            .read(|c| store::reports::list(c, self.store.cipher()))
+            .map_err(AppError::Storage)
+    }
+
+    /// One report.
+    pub fn report(&self, id: ReportId) -> Result<Option<ReportItem>, AppError> {
+        self.store
+            .read(|c| store::reports::get(c, self.store.cipher(), id))
+            .map_err(AppError::Storage)
+    }
+
+    /// Photo `n` (from 0) of a report filed on this device, as sent.
+    pub fn report_photo(&self, id: ReportId, n: u32) -> Result<Option<Vec<u8>>, AppError> {
+        self.store
+            .read(|c| store::reports::photo(c, self.store.cipher(), id, n))
+            .map_err(AppError::Storage)
+    }
+
+    /// Rates a resolved or rejected report (1–5 stars, once), offline: queued with its own
+    /// UUIDv7, which the server uses to answer a retry instead of refusing it. Returns that id.
+    pub fn rate_report(
+        &self,
+        id: ReportId,
+        stars: u8,
+        comment: Option<String>,
+    ) -> Result<uuid::Uuid, AppError> {
+        if let Some(c) = comment.as_deref() {
+            check_text("comment", c, MAX_TEXT_CHARS)?;
+        }
+        self.queue_action(id, NewAction::Rate { stars, comment })
+    }
+
+    /// Reopens a resolved, rejected or rated report (the problem is back), offline, like
+    /// [`Self::rate_report`].
+    pub fn reopen_report(&self, id: ReportId, reason: &str) -> Result<uuid::Uuid, AppError> {
+        check_text("reason", reason, MAX_TEXT_CHARS)?;
+        self.queue_action(
+            id,
+            NewAction::Reopen {
+                reason: reason.to_owned(),
+            },
+        )
+    }
+
+    fn queue_action(&self, id: ReportId, action: NewAction) -> Result<uuid::Uuid, AppError> {
+        let queued = self
+            .store
+            .write(|tx| {
+                store::reports::enqueue_action(tx, self.store.cipher(), id, &action, Utc::now())
+            })
+            .map_err(AppError::Storage)??;
+        self.engine.trigger(Trigger::NewWrite);
+        Ok(queued)
     }
 
     /// Syncs now (skipping any backoff) and returns how the round ended.

@@ -8,6 +8,7 @@
 use connect_core::{
     app::AppError,
     geo::{PackError, offline::PackStoreError},
+    reports::ReportError,
     sync::{self, TransportError},
 };
 
@@ -80,9 +81,11 @@ impl From<AppError> for ConnectError {
             | AppError::FetchAccount(t)
             | AppError::CreateVoucher(t)
             | AppError::Redeem(t)
-            | AppError::ClaimAccount(t) => from_transport(t),
+            | AppError::ClaimAccount(t)
+            | AppError::FetchCategories(t) => from_transport(t),
             AppError::AccountCode(e) => (rejected("invalid_account_code", e), Expected),
-
+            AppError::Report(ReportError::UnknownReport) => (ConnectError::NotFound, Expected),
+            AppError::Report(e) => (rejected(e.code(), e), Expected),
             AppError::Sync(sync::Error::Upload(t) | sync::Error::Pull(t)) => from_transport(t),
             AppError::Sync(
                 sync::Error::LoadOutbox(e)

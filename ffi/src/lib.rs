@@ -13,8 +13,7 @@
 //! - [`points`]: bonus points, vouchers and the partner's till.
 //! - [`outages`]: outages and planned works cached for the resident.
 //! - [`accounts`]: claiming a personal account with the code from the bill.
-//!
-//! Reports add their own file here when their core module gains app methods.
+//! - [`reports`]: problem reports (file offline with photos, list, rate, reopen).
 
 pub mod accounts;
 pub mod app;
@@ -23,6 +22,7 @@ pub mod geo;
 pub mod listener;
 pub mod outages;
 pub mod points;
+pub mod reports;
 pub mod scan;
 #[cfg(feature = "test-support")]
 pub mod test_support;

@@ -18,6 +18,7 @@ pub mod points;
 pub mod property;
 pub mod qr;
 pub mod readings;
+pub mod report_sync;
 pub mod reports;
 pub mod store;
 

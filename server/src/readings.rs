@@ -4,7 +4,7 @@
 //! Routes:
 //! - `POST /v1/readings:batch`        a resident's queued readings (own meters only), ≤ 1,000
 //! - `GET  /v1/meters/{id}/readings`  history: the meter's resident, staff of its company
-//! - `GET  /v1/sync?since=<cursor>`   the resident's meters, readings, outages and points changed since the cursor
+//! - `GET  /v1/sync?since=<cursor>`   the resident's meters, readings, outages, reports and points changed since the cursor
 //!
 //! The store does the judging (shared rules, server time, exact dedup) and the group commit;
 //! this module checks roles, sizes and access, and turns a full ingest queue into `429` with
@@ -140,29 +140,50 @@ struct SyncQuery {
     since: Option<String>,
 }
 
-/// Cursors are `r<reading change number>.o<outage high-water millis>`; a bare `r<n>` is read
-/// with an outage mark of 0. Anything else is refused rather than guessed at.
-fn parse_cursor(since: Option<&str>) -> Result<(i64, i64), ApiError> {
+/// Where a cursor points: one position per feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Cursor {
+    /// Reading change number (`r`).
+    readings: i64,
+    /// Outage high-water millis (`o`).
+    outages: i64,
+    /// Report feed position (`e`).
+    reports: i64,
+}
+
+/// Cursors are `r<reading change number>.o<outage high-water millis>.e<report feed position>`;
+/// the older forms `r<n>` and `r<n>.o<m>` read the missing parts as 0 (so a client from before
+/// reports were in the feed gets every report change once). Anything else is refused rather
+/// than guessed at.
+fn parse_cursor(since: Option<&str>) -> Result<Cursor, ApiError> {
     let bad = || ApiError::InvalidInput("unknown sync cursor; pull without since".into());
     let number = |part: &str, prefix: char| {
         part.strip_prefix(prefix)
             .and_then(|n| n.parse::<i64>().ok())
             .filter(|n| *n >= 0)
     };
-    match since {
-        None | Some("") => Ok((0, 0)),
-        Some(c) => {
-            let (readings, outages) = match c.split_once('.') {
-                Some((r, o)) => (number(r, 'r'), number(o, 'o')),
-                None => (number(c, 'r'), Some(0)),
-            };
-            Ok((readings.ok_or_else(bad)?, outages.ok_or_else(bad)?))
+    let Some(c) = since.filter(|c| !c.is_empty()) else {
+        return Ok(Cursor::default());
+    };
+    let mut parts = c.split('.');
+    let mut cursor = Cursor {
+        readings: parts.next().and_then(|p| number(p, 'r')).ok_or_else(bad)?,
+        ..Cursor::default()
+    };
+    for (field, prefix) in [(&mut cursor.outages, 'o'), (&mut cursor.reports, 'e')] {
+        if let Some(part) = parts.next() {
+            *field = number(part, prefix).ok_or_else(bad)?;
         }
     }
+    if parts.next().is_some() {
+        return Err(bad());
+    }
+    Ok(cursor)
 }
 
 /// What changed for the caller since the cursor: on the first pull (no cursor) the meters of
-/// their apartments, and on every pull the readings of those meters stored since.
+/// their apartments, and on every pull the readings of those meters stored since, the outages
+/// of their buildings and the changes of their reports (`report_sync`).
 #[utoipa::path(get, path = "/v1/sync", tag = "readings", params(SyncQuery),
     responses((status = 200, body = SyncResponse), (status = 401, body = ErrorBody),
         (status = 422, body = ErrorBody)),
@@ -172,7 +193,8 @@ async fn sync(
     session: Session,
     Query(q): Query<SyncQuery>,
 ) -> Result<Json<SyncResponse>, ApiError> {
-    let (after, outages_since) = parse_cursor(q.since.as_deref())?;
+    let since = parse_cursor(q.since.as_deref())?;
+    let after = since.readings;
     let mut meters = Vec::new();
     if after == 0 {
         for apartment in state.store.resident_apartments(session.user_id).await? {
@@ -185,21 +207,20 @@ async fn sync(
         .store
         .readings_since(session.user_id, after, SYNC_PAGE)
         .await?;
-    let has_more = page.len() == SYNC_PAGE as usize;
+    let readings_more = page.len() == SYNC_PAGE as usize;
     let last = page.last().map_or(after, |(seq, _)| *seq);
-    let outages = crate::outages::sync_outages(&state, session.user_id, outages_since).await?;
+    let outages = crate::outages::sync_outages(&state, session.user_id, since.outages).await?;
+    let reports = crate::report_sync::sync_reports(&state, session.user_id, since.reports).await?;
     Ok(Json(SyncResponse {
-        cursor: format!("r{last}.o{}", outages.high_ms),
+        cursor: format!("r{last}.o{}.e{}", outages.high_ms, reports.last),
         outages: outages.outages,
         outages_withdrawn: outages.withdrawn,
         meters,
         readings: page.into_iter().map(|(_, r)| r).collect(),
-        // Report statuses are not in the change feed yet (issue 6): the phone reads them from
-        // `GET /v1/reports` until then.
-        reports: Vec::new(),
-        report_events: Vec::new(),
+        reports: reports.reports,
+        report_events: reports.events,
         points: Some(crate::points::summary(&state, session.user_id).await?),
-        has_more,
+        has_more: readings_more || reports.has_more,
     }))
 }
 
@@ -209,12 +230,27 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        assert_eq!(parse_cursor(None).ok(), Some((0, 0)));
-        assert_eq!(parse_cursor(Some("r42")).ok(), Some((42, 0)));
-        assert_eq!(parse_cursor(Some("r42.o1700")).ok(), Some((42, 1700)));
+        let c = |readings, outages, reports| Cursor {
+            readings,
+            outages,
+            reports,
+        };
+        assert_eq!(parse_cursor(None).ok(), Some(c(0, 0, 0)));
+        assert_eq!(parse_cursor(Some("r42")).ok(), Some(c(42, 0, 0)));
+        assert_eq!(parse_cursor(Some("r42.o1700")).ok(), Some(c(42, 1700, 0)));
+        assert_eq!(
+            parse_cursor(Some("r42.o1700.e9")).ok(),
+            Some(c(42, 1700, 9))
+        );
         assert!(parse_cursor(Some("42")).is_err());
         assert!(parse_cursor(Some("r-1")).is_err());
         assert!(parse_cursor(Some("r1.x2")).is_err());
         assert!(parse_cursor(Some("o5")).is_err());
+        assert!(
+            parse_cursor(Some("r1.e2")).is_err(),
+            "parts keep their order"
+        );
+        assert!(parse_cursor(Some("r1.o2.e3.e4")).is_err());
+        assert!(parse_cursor(Some("r1.o2.e-3")).is_err());
     }
 }

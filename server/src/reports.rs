@@ -12,6 +12,9 @@
 //! - `POST /v1/reports/{id}/comments`          a comment (author, staff of its company)
 //! - `POST /v1/reports/{id}/rating`            rate once when resolved or rejected (author)
 //! - `POST /v1/reports/{id}/reopen`            the problem is back (author; resolved, rejected or rated)
+//!
+//! A rating or reopening may carry the client's UUIDv7 (`id`): a repeat of an applied one is
+//! answered with the report as it is now (`report_sync::replayed_action`), never refused.
 //! - `GET  /v1/company/reports?status=&overdue=` the staff's company reports by deadline
 //! - `POST /v1/company/reports/{id}/status`    accept / in_progress / resolve / reject (staff of its company)
 
@@ -260,7 +263,7 @@ fn repeat(
     Ok(Json(filed_response(&existing)))
 }
 
-async fn view(
+pub(crate) async fn view(
     state: &AppState,
     r: ReportRecord,
     now: DateTime<Utc>,
@@ -425,6 +428,7 @@ async fn comment(
                 at_ms: now.timestamp_millis(),
                 author,
                 text: Some(req.text),
+                client_op: None,
             },
         )
         .await?;
@@ -456,7 +460,8 @@ async fn transition(
     Ok(Json(view(state, updated, now, true).await?))
 }
 
-/// Rate a resolved or rejected report, once.
+/// Rate a resolved or rejected report, once. A repeat of an applied rating `id` gets the
+/// report's current view.
 #[utoipa::path(post, path = "/v1/reports/{id}/rating", tag = "reports",
     params(("id" = Uuid, Path, description = "report id")), request_body = RatingRequest,
     responses((status = 200, body = ReportView), (status = 401, body = ErrorBody),
@@ -470,6 +475,9 @@ async fn rate(
     Json(req): Json<RatingRequest>,
 ) -> Result<Json<ReportView>, ApiError> {
     let (r, _) = load_for(&state, &session, id, &[Access::Author]).await?;
+    if let Some(done) = crate::report_sync::replayed_action(&state, r.id, req.id).await? {
+        return Ok(Json(done));
+    }
     if !(1..=5).contains(&req.stars) {
         return Err(ApiError::InvalidInput("stars must be 1 to 5".into()));
     }
@@ -484,7 +492,9 @@ async fn rate(
         at_ms: Utc::now().timestamp_millis(),
         author: EventAuthor::Resident,
         text: req.comment,
+        client_op: req.id,
     };
+    let report = r.id;
     let rated = transition(
         &state,
         r,
@@ -493,13 +503,15 @@ async fn rate(
         Some(req.stars),
         event,
     )
-    .await?;
-    // The rating queued its points in the same commit; award them now, off the request.
-    state.earnings.wake(&state);
-    Ok(rated)
+    .await;
+    if rated.is_ok() {
+        // The rating queued its points in the same commit; award them now, off the request.
+        state.earnings.wake(&state);
+    }
+    crate::report_sync::settle_action(&state, report, req.id, rated).await
 }
 
-/// The problem is back.
+/// The problem is back. A repeat of an applied reopening `id` gets the report's current view.
 #[utoipa::path(post, path = "/v1/reports/{id}/reopen", tag = "reports",
     params(("id" = Uuid, Path, description = "report id")), request_body = ReopenRequest,
     responses((status = 200, body = ReportView), (status = 401, body = ErrorBody),
@@ -512,13 +524,18 @@ async fn reopen(
     Json(req): Json<ReopenRequest>,
 ) -> Result<Json<ReportView>, ApiError> {
     let (r, _) = load_for(&state, &session, id, &[Access::Author]).await?;
+    if let Some(done) = crate::report_sync::replayed_action(&state, r.id, req.id).await? {
+        return Ok(Json(done));
+    }
     check_text("text", &req.text, MAX_TEXT_CHARS)?;
     let event = NewEvent {
         at_ms: Utc::now().timestamp_millis(),
         author: EventAuthor::Resident,
         text: Some(req.text),
+        client_op: req.id,
     };
-    transition(
+    let report = r.id;
+    let reopened = transition(
         &state,
         r,
         &[
@@ -530,7 +547,8 @@ async fn reopen(
         None,
         event,
     )
-    .await
+    .await;
+    crate::report_sync::settle_action(&state, report, req.id, reopened).await
 }
 
 /// Filters of `GET /v1/company/reports`.
@@ -611,6 +629,7 @@ async fn change_status(
         at_ms: Utc::now().timestamp_millis(),
         author: EventAuthor::Company,
         text: req.comment,
+        client_op: None,
     };
     transition(&state, r, &from, to, None, event).await
 }

@@ -1,10 +1,12 @@
 //! A fault-injecting HTTP proxy on loopback for the sync fault tests.
 //!
 //! It forwards every request to the upstream server and, on the sync routes (`/v1/readings…`,
-//! `/v1/sync`), injects faults drawn from a seeded RNG: it drops the request (never forwarded,
-//! 502), commits then drops the response (forwarded, the server's answer replaced by 502),
-//! duplicates the request (forwarded twice, the second answer returned), and delays. A dead
-//! upstream (the server being killed and restarted) also answers 502.
+//! `/v1/reports…`, `/v1/sync`), injects faults drawn from a seeded RNG: it drops the request
+//! (never forwarded, 502), commits then drops the response (forwarded, the server's answer
+//! replaced by 502), duplicates the request (forwarded twice, the second answer returned), and
+//! delays. [`FaultProxy::script`] queues faults for the next matching requests, so a test can
+//! make sure a given request meets a given fault. A dead upstream (the server being killed and
+//! restarted) also answers 502.
 //!
 //! [`FaultProxy::set_body_fault`] damages the bodies of answers on one path (truncates them or
 //! flips a byte) while keeping the answer otherwise intact, the way a broken download or a bad
@@ -37,6 +39,20 @@ pub struct FaultConfig {
     pub max_delay: Duration,
 }
 
+/// One fault, to be injected on purpose ([`FaultProxy::script`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Never forwarded; the client gets 502.
+    DropRequest,
+    /// Forwarded (the server commits), the answer replaced by 502.
+    DropResponse,
+    /// Forwarded twice; the second answer is returned.
+    Duplicate,
+}
+
+/// Scripted faults: (method, path prefix, fault), consumed in order by matching requests.
+type Script = Arc<Mutex<Vec<(String, String, Fault)>>>;
+
 /// How many of each fault were injected.
 #[derive(Debug, Default)]
 pub struct FaultStats {
@@ -65,6 +81,7 @@ struct Inner {
     rng: Mutex<StdRng>,
     http: reqwest::Client,
     stats: Arc<FaultStats>,
+    script: Script,
 }
 
 /// The running proxy.
@@ -72,6 +89,7 @@ pub struct FaultProxy {
     pub base: String,
     pub stats: Arc<FaultStats>,
     body_fault: BodyFaults,
+    script: Script,
 }
 
 impl FaultProxy {
@@ -79,8 +97,10 @@ impl FaultProxy {
     pub async fn start(upstream: &str, config: FaultConfig) -> FaultProxy {
         let stats = Arc::new(FaultStats::default());
         let body_fault: BodyFaults = Arc::default();
+        let script: Script = Arc::default();
         let inner = Arc::new(Inner {
             body_fault: body_fault.clone(),
+            script: script.clone(),
             upstream: upstream.trim_end_matches('/').to_owned(),
             config,
             rng: Mutex::new(StdRng::seed_from_u64(config.seed)),
@@ -100,12 +120,27 @@ impl FaultProxy {
             base: format!("http://{addr}"),
             stats,
             body_fault,
+            script,
         }
     }
 
     /// Damages the body of every answer whose path starts with `path_prefix` (`None` stops it).
     pub fn set_body_fault(&self, path_prefix: &str, fault: Option<BodyFault>) {
         *self.body_fault.lock().unwrap() = fault.map(|f| (path_prefix.to_owned(), f));
+    }
+
+    /// The next `method` requests whose path starts with `prefix` meet these faults, one each,
+    /// in order (before any random fault).
+    pub fn script(&self, method: &str, prefix: &str, faults: &[Fault]) {
+        let mut script = self.script.lock().unwrap();
+        for fault in faults {
+            script.push((method.to_owned(), prefix.to_owned(), *fault));
+        }
+    }
+
+    /// Scripted faults not yet met.
+    pub fn scripted_left(&self) -> usize {
+        self.script.lock().unwrap().len()
     }
 }
 
@@ -161,7 +196,16 @@ async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     let Ok(body) = to_bytes(req.into_body(), 16 * 1024 * 1024).await else {
         return bad_gateway();
     };
-    let faulty = path.starts_with("/v1/readings") || path.starts_with("/v1/sync");
+    let scripted = {
+        let mut script = inner.script.lock().unwrap();
+        script
+            .iter()
+            .position(|(m, prefix, _)| m == method.as_str() && path.starts_with(prefix.as_str()))
+            .map(|i| script.remove(i).2)
+    };
+    let faulty = path.starts_with("/v1/readings")
+        || path.starts_with("/v1/reports")
+        || path.starts_with("/v1/sync");
     let (roll, delay) = {
         let mut rng = inner.rng.lock().unwrap();
         let roll: f64 = rng.random();
@@ -173,8 +217,27 @@ async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         };
         (roll, Duration::from_millis(delay))
     };
-    let c = inner.config;
     let url = format!("{}{path}", inner.upstream);
+    // A scripted fault replaces the random draw: dropped requests roll 0, dropped responses and
+    // duplicates roll into their own band of a config with only that fault.
+    let (roll, c) = match scripted {
+        None => (roll, inner.config),
+        Some(fault) => {
+            let only = |drop_request, drop_response, duplicate| FaultConfig {
+                drop_request,
+                drop_response,
+                duplicate,
+                max_delay: Duration::ZERO,
+                ..inner.config
+            };
+            match fault {
+                Fault::DropRequest => (0.0, only(1.0, 0.0, 0.0)),
+                Fault::DropResponse => (0.0, only(0.0, 1.0, 0.0)),
+                Fault::Duplicate => (0.0, only(0.0, 0.0, 1.0)),
+            }
+        }
+    };
+    let faulty = faulty || scripted.is_some();
     if faulty {
         tokio::time::sleep(delay).await;
         if roll < c.drop_request {

@@ -121,6 +121,26 @@ pub fn server_binary() -> PathBuf {
     bin
 }
 
+/// The `connect` CLI built next to the server (`cargo build -p connect-cli`), or `$CONNECT_CLI_BIN`
+/// when set (same reason as [`server_binary`]).
+pub fn cli_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("CONNECT_CLI_BIN") {
+        return PathBuf::from(bin);
+    }
+    let server = std::env::var_os("CONNECT_SERVER_BIN").map(PathBuf::from);
+    let dir = match server {
+        Some(server) => server.parent().expect("server dir").to_owned(),
+        None => server_binary().parent().expect("target dir").to_owned(),
+    };
+    let bin = dir.join(format!("connect{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build -p connect-cli` first (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
 /// Starts `connect-server serve` on `addr` and waits for its "listening" line.
 async fn spawn_server(
     db: &str,

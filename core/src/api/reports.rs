@@ -17,10 +17,13 @@ pub const MAX_PHOTOS: usize = 5;
 pub const MAX_PHOTO_BYTES: usize = 400 * 1024;
 /// Longest accepted report text (characters).
 pub const MAX_TEXT_CHARS: usize = 4000;
+/// Longest accepted place in the building (characters).
+pub const MAX_PLACE_CHARS: usize = 500;
 
 /// One category of the list the server publishes (`GET /v1/report-categories`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ReportCategory {
     /// Stable code ("leak", "lift", …).
     pub code: String,
@@ -177,6 +180,10 @@ pub struct RatingRequest {
     /// Optional words.
     #[serde(default)]
     pub comment: Option<String>,
+    /// The client's UUIDv7 of this rating, its idempotency key: a repeat with the same id gets
+    /// the report's current view instead of a refusal, so a retried upload is never refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<uuid::Uuid>,
 }
 
 /// `POST /v1/reports/{id}/reopen`: the problem is back.
@@ -185,11 +192,15 @@ pub struct RatingRequest {
 pub struct ReopenRequest {
     /// Why.
     pub text: String,
+    /// The client's UUIDv7 of this reopening, its idempotency key (as in [`RatingRequest::id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<uuid::Uuid>,
 }
 
 /// Who wrote an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum EventAuthor {
     /// The resident who filed the report.
@@ -199,8 +210,9 @@ pub enum EventAuthor {
 }
 
 /// One thing that happened to a report, visible to the resident (and pulled through sync).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ReportEvent {
     /// Position in the report's history (1, 2, …).
     pub seq: i64,

@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod outages;
 pub mod points;
 pub mod readings;
+pub mod reports;
 pub mod schema;
 pub mod session;
 

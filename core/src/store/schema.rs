@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/003_outages.sql"),
     include_str!("../../migrations/004_points.sql"),
     include_str!("../../migrations/005_outage_notifications.sql"),
+    include_str!("../../migrations/006_reports.sql"),
 ];
 
 /// The schema version this build writes.

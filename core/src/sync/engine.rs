@@ -169,6 +169,15 @@ impl Driver {
     }
 
     async fn upload_batch(&self) -> UploadResult {
+        // Report items first (few, one request each); readings when none is left to send.
+        match super::reports::upload(&self.store, &*self.transport, &self.events).await {
+            Ok(super::reports::Outcome::Sent(result)) => return result,
+            Ok(super::reports::Outcome::NothingToSend) => {}
+            Err(error) => {
+                tracing::warn!(error = %error_chain(&error), "report upload failed");
+                return UploadResult::Failed;
+            }
+        }
         match self.try_upload_batch().await {
             Ok(result) => result,
             Err(error) => {
@@ -296,7 +305,7 @@ impl Driver {
             .await
             .map_err(Error::Pull)?;
         let now = Utc::now();
-        let (told, withdrawn, new_balance) = self
+        let (told, withdrawn, new_balance, report_notices) = self
             .store
             .write(|tx| {
                 for meter in &changes.meters {
@@ -313,8 +322,15 @@ impl Driver {
                     Some(points) => store::points::save(tx, points, now)?,
                     None => None,
                 };
+                let notices = store::reports::merge_pull(
+                    tx,
+                    cipher,
+                    &changes.reports,
+                    &changes.report_events,
+                    now,
+                )?;
                 store::readings::set_sync_cursor(tx, &changes.cursor)?;
-                Ok((told, withdrawn, balance))
+                Ok((told, withdrawn, balance, notices))
             })
             .map_err(Error::StorePull)?;
         if let Some(balance) = new_balance {
@@ -322,6 +338,9 @@ impl Driver {
         }
         // Told only after the store has them, so a listener that reads the list sees the change.
         self.tell_outages(told, withdrawn);
+        for notice in report_notices {
+            (self.events)(super::reports::event_of(notice));
+        }
         Ok(if changes.has_more {
             PullResult::MorePending
         } else {

@@ -4,6 +4,7 @@
 //! - [`transport`]: the `/v1` calls, reqwest in production.
 //! - [`engine`]: the driver on the app's tokio runtime that connects the machine, the store and
 //!   the transport, and reports to the app's listener.
+//! - [`reports`]: the report outbox (filings, ratings, reopenings), sent before the readings.
 //!
 //! Exactly-once: a reading's id is its idempotency key forever, and an outbox row is deleted only
 //! in the transaction that records the server's answer for that item. A crash or a lost answer
@@ -11,6 +12,7 @@
 
 pub mod engine;
 pub mod machine;
+pub mod reports;
 pub mod transport;
 
 pub use engine::{EngineConfig, SyncEngine};

@@ -8,17 +8,25 @@ use async_trait::async_trait;
 use reqwest::{StatusCode, header};
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::api::{
-    ErrorBody, ErrorCode,
-    auth::{MeResponse, SendCodeRequest, SendCodeResponse, SessionResponse, VerifyCodeRequest},
-    outages::OutageListResponse,
-    points::{
-        CreateVoucherRequest, CreateVoucherResponse, PointsResponse, RedeemRequest, RedeemResponse,
+use crate::{
+    api::{
+        ErrorBody, ErrorCode,
+        auth::{MeResponse, SendCodeRequest, SendCodeResponse, SessionResponse, VerifyCodeRequest},
+        outages::OutageListResponse,
+        points::{
+            CreateVoucherRequest, CreateVoucherResponse, PointsResponse, RedeemRequest,
+            RedeemResponse,
+        },
+        property::PropertyResponse,
+        qr::{ClaimAccountRequest, ClaimAccountResponse},
+        readings::{ReadingBatchRequest, ReadingBatchResponse},
+        reports::{
+            CategoriesResponse, FileReportRequest, FiledReportResponse, RatingRequest,
+            ReopenRequest, ReportView,
+        },
+        sync::SyncResponse,
     },
-    property::PropertyResponse,
-    qr::{ClaimAccountRequest, ClaimAccountResponse},
-    readings::{ReadingBatchRequest, ReadingBatchResponse},
-    sync::SyncResponse,
+    ids::ReportId,
 };
 
 /// Why a call got no usable answer.
@@ -130,6 +138,40 @@ pub trait Transport: Send + Sync {
         request: &ClaimAccountRequest,
     ) -> Result<ClaimAccountResponse, TransportError> {
         let _ = (token, request);
+        Err(TransportError::NotFound)
+    }
+    /// `GET /v1/report-categories` (public). Transports without it answer
+    /// [`TransportError::NotFound`], as do the other report calls.
+    async fn report_categories(&self) -> Result<CategoriesResponse, TransportError> {
+        Err(TransportError::NotFound)
+    }
+    /// `POST /v1/reports`.
+    async fn file_report(
+        &self,
+        token: &str,
+        request: &FileReportRequest,
+    ) -> Result<FiledReportResponse, TransportError> {
+        let _ = (token, request);
+        Err(TransportError::NotFound)
+    }
+    /// `POST /v1/reports/{id}/rating`.
+    async fn rate_report(
+        &self,
+        token: &str,
+        id: ReportId,
+        request: &RatingRequest,
+    ) -> Result<ReportView, TransportError> {
+        let _ = (token, id, request);
+        Err(TransportError::NotFound)
+    }
+    /// `POST /v1/reports/{id}/reopen`.
+    async fn reopen_report(
+        &self,
+        token: &str,
+        id: ReportId,
+        request: &ReopenRequest,
+    ) -> Result<ReportView, TransportError> {
+        let _ = (token, id, request);
         Err(TransportError::NotFound)
     }
 }
@@ -362,6 +404,49 @@ impl Transport for HttpTransport {
     ) -> Result<ClaimAccountResponse, TransportError> {
         self.send(self.post("/v1/accounts:claim", request).bearer_auth(token))
             .await
+    }
+
+    async fn report_categories(&self) -> Result<CategoriesResponse, TransportError> {
+        self.send(
+            self.client
+                .get(format!("{}/v1/report-categories", self.base)),
+        )
+        .await
+    }
+
+    async fn file_report(
+        &self,
+        token: &str,
+        request: &FileReportRequest,
+    ) -> Result<FiledReportResponse, TransportError> {
+        self.send(self.post("/v1/reports", request).bearer_auth(token))
+            .await
+    }
+
+    async fn rate_report(
+        &self,
+        token: &str,
+        id: ReportId,
+        request: &RatingRequest,
+    ) -> Result<ReportView, TransportError> {
+        self.send(
+            self.post(&format!("/v1/reports/{}/rating", id.0), request)
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    async fn reopen_report(
+        &self,
+        token: &str,
+        id: ReportId,
+        request: &ReopenRequest,
+    ) -> Result<ReportView, TransportError> {
+        self.send(
+            self.post(&format!("/v1/reports/{}/reopen", id.0), request)
+                .bearer_auth(token),
+        )
+        .await
     }
 
     async fn pull(&self, token: &str, since: Option<&str>) -> Result<SyncResponse, TransportError> {

@@ -32,6 +32,7 @@ use super::{
 pub use super::conformance_outages::*;
 pub use super::conformance_points::*;
 pub use super::conformance_qr::*;
+pub use super::conformance_report_feed::*;
 
 /// A store under test plus what must be cleaned up after it.
 pub struct Fixture {
@@ -430,6 +431,7 @@ fn event(at_ms: i64, author: EventAuthor, text: Option<&str>) -> NewEvent {
         at_ms,
         author,
         text: text.map(str::to_owned),
+        client_op: None,
     }
 }
 
@@ -943,6 +945,9 @@ macro_rules! store_conformance_tests {
                 a_new_code_replaces_the_unclaimed_one,
                 concurrent_claims_of_one_code_succeed_exactly_once,
                 a_companys_buildings_list_by_address,
+                the_report_feed_lists_filings_and_events_in_commit_order_per_author,
+                a_client_action_id_is_applied_once_and_names_its_report,
+                a_cursor_never_misses_or_repeats_an_entry_while_writers_commit_concurrently,
             );
         }
     };

@@ -561,6 +561,7 @@ pub async fn rating_a_closed_report_queues_one_earning_for_its_author(s: &dyn St
         at_ms,
         author: EventAuthor::Company,
         text: None,
+        client_op: None,
     };
     s.change_report_status(
         id,

@@ -36,6 +36,8 @@ mod conformance_outages;
 mod conformance_points;
 #[cfg(test)]
 mod conformance_qr;
+#[cfg(test)]
+mod conformance_report_feed;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod readings;
@@ -308,6 +310,9 @@ pub struct NewEvent {
     pub author: EventAuthor,
     /// Words.
     pub text: Option<String>,
+    /// The client's UUIDv7 of the resident action (rating, reopening) that writes this event;
+    /// stored in the report feed, unique: see [`ReportFeedStore::report_of_client_op`].
+    pub client_op: Option<uuid::Uuid>,
 }
 
 /// The outcome of [`ReportStore::file_report`].
@@ -346,6 +351,33 @@ pub trait ReportStore: Send + Sync {
     async fn report_events(&self, id: ReportId) -> Result<Vec<ReportEvent>, StoreError>;
     /// Photo `n` (from 0) of a report.
     async fn report_photo(&self, id: ReportId, n: u32) -> Result<Option<Vec<u8>>, StoreError>;
+}
+
+/// One entry of a resident's report feed (see [`ReportFeedStore::report_feed`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedEntry {
+    /// Position in the feed (the `e` part of the `/v1/sync` cursor).
+    pub seq: i64,
+    /// The report.
+    pub report_id: ReportId,
+    /// The history event, or `None` for the filing itself.
+    pub event: Option<ReportEvent>,
+}
+
+/// The resident's report change feed: every filing and every history event, numbered in commit
+/// order (the writers of [`ReportStore`] append to it in their own transaction).
+#[async_trait]
+pub trait ReportFeedStore: Send + Sync {
+    /// Entries of reports the user filed, after feed position `after`, oldest first, at most
+    /// `limit`.
+    async fn report_feed(
+        &self,
+        user: UserId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<FeedEntry>, StoreError>;
+    /// The report whose event a client action id wrote, if that action was applied.
+    async fn report_of_client_op(&self, op: uuid::Uuid) -> Result<Option<ReportId>, StoreError>;
 }
 
 /// Where a meter hangs in the property tree, for access checks.
@@ -735,6 +767,7 @@ pub trait Store:
     + OutageStore
     + GeoStore
     + QrStore
+    + ReportFeedStore
     + Send
     + Sync
 {

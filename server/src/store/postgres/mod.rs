@@ -15,6 +15,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::{GenericClient, NoTls, Row, error::SqlState};
 use uuid::Uuid;
 
+mod report_feed;
 mod reports;
 
 use super::{
@@ -72,6 +73,11 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
         10,
         "outage_removals",
         include_str!("../../../migrations/postgres/0010_outage_removals.sql"),
+    ),
+    (
+        12,
+        "report_feed",
+        include_str!("../../../migrations/postgres/0012_report_feed.sql"),
     ),
 ];
 

@@ -48,7 +48,7 @@ fn report_row(r: &Row) -> Result<ReportRecord, StoreError> {
     })
 }
 
-async fn load(
+pub(super) async fn load(
     c: &impl GenericClient,
     id: ReportId,
     lock: bool,
@@ -80,6 +80,33 @@ async fn append_event(
             &status.map(status_to_db),
             &e.text,
         ],
+    )
+    .await
+    .map_err(classify)?;
+    append_feed(c, id, true, e.client_op).await
+}
+
+/// Takes the feed lock, held until the caller's commit, so feed numbers are given in commit
+/// order: a cursor never passes a row that commits later with a smaller number. Every writer
+/// takes it as its last lock, right before its final statements.
+const FEED_LOCK: i64 = 727_005;
+
+/// Appends the filing (`event = false`) or the report's latest event to its author's feed.
+async fn append_feed(
+    c: &impl GenericClient,
+    id: ReportId,
+    event: bool,
+    client_op: Option<uuid::Uuid>,
+) -> Result<(), StoreError> {
+    c.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK])
+        .await?;
+    c.execute(
+        "INSERT INTO report_feed (report_id, author_id, event_seq, client_op)
+         SELECT r.id, r.author_id,
+                CASE WHEN $2 THEN (SELECT MAX(seq) FROM report_events WHERE report_id = r.id) END,
+                $3
+         FROM reports r WHERE r.id = $1",
+        &[&id.0, &event, &client_op],
     )
     .await
     .map_err(classify)?;
@@ -147,6 +174,7 @@ impl ReportStore for PgStore {
             )
             .await?;
         }
+        append_feed(&tx, r.id, false, None).await?;
         let stored = load(&tx, r.id, false)
             .await?
             .ok_or_else(|| StoreError::Corrupt("report vanished after insert".into()))?;

@@ -24,6 +24,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, param
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+mod report_feed;
 mod reports;
 
 use super::{
@@ -81,6 +82,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "outage_removals",
         include_str!("../../../migrations/sqlite/0010_outage_removals.sql"),
+    ),
+    (
+        12,
+        "report_feed",
+        include_str!("../../../migrations/sqlite/0012_report_feed.sql"),
     ),
 ];
 

@@ -48,7 +48,7 @@ fn report_row(r: &Row<'_>) -> Result<ReportRecord, rusqlite::Error> {
     })
 }
 
-fn load(conn: &Connection, id: ReportId) -> Result<Option<ReportRecord>, StoreError> {
+pub(super) fn load(conn: &Connection, id: ReportId) -> Result<Option<ReportRecord>, StoreError> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM reports WHERE id = ?1"),
@@ -74,6 +74,25 @@ fn append_event(
             status.map(status_to_db),
             e.text
         ],
+    )
+    .map_err(classify)?;
+    append_feed(conn, id, true, e.client_op)
+}
+
+/// Appends the filing (`event = false`) or the report's latest event to its author's feed.
+fn append_feed(
+    conn: &Connection,
+    id: ReportId,
+    event: bool,
+    client_op: Option<uuid::Uuid>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO report_feed (report_id, author_id, event_seq, client_op)
+         SELECT r.id, r.author_id,
+                CASE WHEN ?2 THEN (SELECT MAX(seq) FROM report_events WHERE report_id = r.id) END,
+                ?3
+         FROM reports r WHERE r.id = ?1",
+        params![id.0.to_string(), event, client_op.map(|u| u.to_string())],
     )
     .map_err(classify)?;
     Ok(())
@@ -122,6 +141,7 @@ impl ReportStore for SqliteStore {
                     params![r.id.0.to_string(), n as i64, jpeg],
                 )?;
             }
+            append_feed(tx, r.id, false, None)?;
             load(tx, r.id)?
                 .map(Filed::Created)
                 .ok_or_else(|| StoreError::Corrupt("report vanished after insert".into()))

@@ -187,6 +187,18 @@ class LoopbackServer private constructor(
         )
     }
 
+    /** Grants [phone] the staff role of [company] and logs it in; returns its session token. */
+    fun staffLogin(company: String, phone: String): String {
+        post("/v1/admin/grants", """{"phone":"$phone","role":"company_staff","scope":"$company"}""", admin)
+        post("/v1/auth/code", """{"phone":"$phone"}""")
+        return jsonString(post("/v1/auth/verify", """{"phone":"$phone","code":"${lastCode(phone)}"}"""), "token")
+    }
+
+    /** Staff move a report through its lifecycle through the JSON API (accept, in_progress, resolve, reject). */
+    fun changeReportStatus(staffToken: String, reportId: String, action: String, comment: String) {
+        post("/v1/company/reports/$reportId/status", """{"action":"$action","comment":"$comment"}""", staffToken)
+    }
+
     override fun close() {
         process.destroy()
         if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly()
