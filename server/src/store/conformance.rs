@@ -30,6 +30,7 @@ use super::{
 };
 
 pub use super::conformance_points::*;
+pub use super::conformance_staff::*;
 
 /// A store under test plus what must be cleaned up after it.
 pub struct Fixture {
@@ -929,6 +930,11 @@ macro_rules! store_conformance_tests {
                 concurrent_redemptions_of_one_voucher_succeed_exactly_once,
                 an_expired_voucher_gives_its_points_back_once_and_cannot_be_redeemed,
                 offers_list_with_their_partners_name,
+                a_first_invite_is_stored_once_while_the_company_has_no_staff,
+                an_invite_joins_once_before_its_expiry_and_names_the_staff_member,
+                concurrent_redemptions_of_one_invite_join_exactly_once,
+                assignments_replace_each_other_and_every_staff_step_leaves_a_resident_visible_event,
+                rating_criteria_upsert_by_company_and_list_by_region,
             );
         }
     };

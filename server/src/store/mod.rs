@@ -36,6 +36,13 @@ mod conformance_points;
 pub mod postgres;
 pub mod readings;
 pub mod sqlite;
+#[cfg(test)]
+mod conformance_staff;
+pub mod rating;
+pub mod staff;
+
+pub use rating::RatingStore;
+pub use staff::{InviteRecord, NewInvite, Redeemed, StaffRecord, StaffStore};
 
 /// Sessions slide their expiry in steps of this size, so a busy session costs one write per hour
 /// rather than one per request.
@@ -641,6 +648,8 @@ pub trait Store:
     + PointsStore
     + OutageStore
     + GeoStore
+    + StaffStore
+    + RatingStore
     + Send
     + Sync
 {

@@ -58,11 +58,18 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
         "outages",
         include_str!("../../../migrations/postgres/0007_outages.sql"),
     ),
+    (
+        11,
+        "cabinet",
+        include_str!("../../../migrations/postgres/0011_cabinet.sql"),
+    ),
 ];
 
 mod outages;
 mod points;
 mod readings;
+mod rating;
+mod staff;
 
 /// The PostgreSQL store.
 pub struct PgStore {

@@ -48,7 +48,7 @@ fn report_row(r: &Row) -> Result<ReportRecord, StoreError> {
     })
 }
 
-async fn load(
+pub(super) async fn load(
     c: &impl GenericClient,
     id: ReportId,
     lock: bool,
@@ -64,7 +64,7 @@ async fn load(
         .transpose()
 }
 
-async fn append_event(
+pub(super) async fn append_event(
     c: &impl GenericClient,
     id: ReportId,
     status: Option<ReportStatus>,

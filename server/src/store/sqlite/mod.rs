@@ -67,6 +67,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outages",
         include_str!("../../../migrations/sqlite/0007_outages.sql"),
     ),
+    (
+        11,
+        "cabinet",
+        include_str!("../../../migrations/sqlite/0011_cabinet.sql"),
+    ),
 ];
 
 mod outages;
@@ -75,6 +80,8 @@ mod points;
 const READERS: usize = 4;
 
 mod readings;
+mod rating;
+mod staff;
 
 /// Work for the writer thread: a job with its own transaction, or a batch of readings that the
 /// thread commits together with the batches queued behind it (group commit).

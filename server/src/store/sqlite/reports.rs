@@ -48,7 +48,7 @@ fn report_row(r: &Row<'_>) -> Result<ReportRecord, rusqlite::Error> {
     })
 }
 
-fn load(conn: &Connection, id: ReportId) -> Result<Option<ReportRecord>, StoreError> {
+pub(super) fn load(conn: &Connection, id: ReportId) -> Result<Option<ReportRecord>, StoreError> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM reports WHERE id = ?1"),
@@ -58,7 +58,7 @@ fn load(conn: &Connection, id: ReportId) -> Result<Option<ReportRecord>, StoreEr
         .optional()?)
 }
 
-fn append_event(
+pub(super) fn append_event(
     conn: &Connection,
     id: ReportId,
     status: Option<ReportStatus>,
