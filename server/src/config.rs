@@ -103,6 +103,24 @@ pub struct Config {
     /// Directory holding the map page's npm libraries (`npm ci` in `server/web`).
     #[arg(long, env = "CONNECT_WEB_MODULES", default_value_os_t = default_web_modules())]
     pub web_modules: PathBuf,
+
+    /// Base URL of the links the server mails (staff invites), e.g. `https://connect.example`;
+    /// unset = `http://<listening address>`. With `https://` the session cookie is `Secure`.
+    #[arg(long, env = "CONNECT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// URL that receives `{"to", "subject", "text"}` POSTs to send e-mail (a mail gateway
+    /// adapter); unset = `CONNECT_MAIL_DIR`, else messages go to the log.
+    #[arg(long, env = "CONNECT_MAIL_WEBHOOK")]
+    pub mail_webhook: Option<String>,
+
+    /// Folder where each e-mail is written as an `.eml` file (e.g. an MTA pickup directory).
+    #[arg(long, env = "CONNECT_MAIL_DIR")]
+    pub mail_dir: Option<PathBuf>,
+
+    /// Hours a staff invite link stays valid.
+    #[arg(long, env = "CONNECT_INVITE_TTL_HOURS", default_value_t = 168)]
+    pub invite_ttl_hours: u32,
 }
 
 /// `server/web/node_modules` of this source tree, where `scripts/install-deps.sh` runs `npm ci`.

@@ -9,16 +9,22 @@ pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod crypto;
+pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod geo;
+pub mod mail;
+pub mod notify;
 pub mod ops;
 pub mod outages;
 pub mod points;
 pub mod property;
+pub mod rating;
 pub mod readings;
 pub mod reports;
+pub mod staff;
 pub mod store;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -50,6 +56,11 @@ pub struct Settings {
     pub map_tiles: String,
     /// Where `npm ci` put the map page's libraries (`server/web/node_modules`).
     pub web_modules: std::path::PathBuf,
+    /// Base URL of links the server mails (`https://connect.example`); the server fills in its
+    /// listening address when unset.
+    pub public_url: String,
+    /// Hours a staff invite link stays valid.
+    pub invite_ttl_hours: u32,
 }
 
 impl Default for Settings {
@@ -64,6 +75,8 @@ impl Default for Settings {
             points: points::PointsSettings::default(),
             map_tiles: String::new(),
             web_modules: config::default_web_modules(),
+            public_url: String::new(),
+            invite_ttl_hours: 7 * 24,
         }
     }
 }
@@ -85,6 +98,8 @@ pub struct AppState {
     pub vouchers: Arc<points::VoucherKeys>,
     /// Per-region building indexes (empty until [`geo::GeoState::load_all`]).
     pub geo: Arc<geo::GeoState>,
+    /// E-mail delivery (staff invites); the log unless [`AppState::with_mail`] sets another.
+    pub mail: Arc<dyn mail::MailSender>,
 }
 
 impl AppState {
@@ -107,7 +122,19 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: ops::prometheus(),
             geo: Arc::new(geo::GeoState::new()),
+            mail: Arc::new(mail::LogMailSender),
         }
+    }
+
+    /// The same state delivering e-mail through `mail`.
+    pub fn with_mail(mut self, mail: Arc<dyn mail::MailSender>) -> Self {
+        self.mail = mail;
+        self
+    }
+
+    /// An absolute link to `path` (starting with `/`) under the public URL.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.settings.public_url.trim_end_matches('/'))
     }
 }
 
@@ -124,6 +151,10 @@ pub fn app(state: AppState) -> Router {
         .merge(points::router())
         .merge(outages::router())
         .merge(geo::router())
+        .merge(staff::router())
+        .merge(web::router())
+        .merge(rating::router())
+        .merge(dashboard::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

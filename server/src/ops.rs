@@ -49,6 +49,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::points::Api::openapi());
     doc.merge(crate::outages::Api::openapi());
     doc.merge(crate::geo::Api::openapi());
+    doc.merge(crate::staff::Api::openapi());
+    doc.merge(crate::rating::Api::openapi());
+    doc.merge(crate::dashboard::Api::openapi());
     doc
 }
 

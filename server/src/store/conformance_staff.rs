@@ -17,9 +17,7 @@ use connect_core::{
 };
 use uuid::Uuid;
 
-use super::{
-    Filed, Grant, NewEvent, NewInvite, NewReport, Redeemed, Store, StoreError,
-};
+use super::{Filed, Grant, NewEvent, NewInvite, NewReport, Redeemed, Store, StoreError};
 
 const T0: i64 = 1_772_323_200_000; // 2026-03-01
 const DAY: i64 = 86_400_000;
@@ -61,12 +59,20 @@ pub async fn a_first_invite_is_stored_once_while_the_company_has_no_staff(s: &dy
     companies(s).await;
     assert!(s.create_first_invite(invite(1, "X", T0)).await.unwrap());
     // A live invite blocks another automatic one.
-    assert!(!s.create_first_invite(invite(2, "X", T0 + DAY)).await.unwrap());
+    assert!(
+        !s.create_first_invite(invite(2, "X", T0 + DAY))
+            .await
+            .unwrap()
+    );
     assert!(s.invite(vec![2; 32]).await.unwrap().is_none());
     // Another company is independent.
     assert!(s.create_first_invite(invite(3, "Y", T0)).await.unwrap());
     // Once the first one expired, the next report may send a new link.
-    assert!(s.create_first_invite(invite(4, "X", T0 + 8 * DAY)).await.unwrap());
+    assert!(
+        s.create_first_invite(invite(4, "X", T0 + 8 * DAY))
+            .await
+            .unwrap()
+    );
     // Staff (here granted by an admin) block it for good.
     let u = user(s, 9).await;
     s.grant(
@@ -78,7 +84,11 @@ pub async fn a_first_invite_is_stored_once_while_the_company_has_no_staff(s: &dy
     )
     .await
     .unwrap();
-    assert!(!s.create_first_invite(invite(5, "Y", T0 + 30 * DAY)).await.unwrap());
+    assert!(
+        !s.create_first_invite(invite(5, "Y", T0 + 30 * DAY))
+            .await
+            .unwrap()
+    );
     // Explicit invites are always stored; an unknown company is a missing reference.
     s.create_invite(invite(6, "Y", T0)).await.unwrap();
     assert!(matches!(
@@ -122,12 +132,13 @@ pub async fn an_invite_joins_once_before_its_expiry_and_names_the_staff_member(s
         role: Role::CompanyStaff,
         scope: Some("X".into())
     }));
-    assert!(!s
-        .grants(b)
-        .await
-        .unwrap()
-        .iter()
-        .any(|g| g.role == Role::CompanyStaff));
+    assert!(
+        !s.grants(b)
+            .await
+            .unwrap()
+            .iter()
+            .any(|g| g.role == Role::CompanyStaff)
+    );
     // An admin-granted member is staff too, without a name.
     s.grant(
         b,
@@ -240,20 +251,38 @@ pub async fn assignments_replace_each_other_and_every_staff_step_leaves_a_reside
     .await
     .unwrap()
     .unwrap();
-    assert!(s.assign_report(id, a, ev(T0 + 2, "assigned")).await.unwrap());
-    assert!(s.assign_report(id, b, ev(T0 + 3, "reassigned")).await.unwrap());
-    assert!(!s
-        .assign_report(ReportId(Uuid::now_v7()), a, ev(T0, "x"))
-        .await
-        .unwrap());
-    assert!(s.add_report_comment(id, ev(T0 + 4, "plumber at 3 pm")).await.unwrap());
+    assert!(
+        s.assign_report(id, a, ev(T0 + 2, "assigned"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.assign_report(id, b, ev(T0 + 3, "reassigned"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.assign_report(ReportId(Uuid::now_v7()), a, ev(T0, "x"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.add_report_comment(id, ev(T0 + 4, "plumber at 3 pm"))
+            .await
+            .unwrap()
+    );
     assert_eq!(s.assignee(id).await.unwrap(), Some(b));
     assert_eq!(s.assignee(other).await.unwrap(), None);
     assert_eq!(
         s.assignments(CompanyId("X".into())).await.unwrap(),
         vec![(id, b)]
     );
-    assert!(s.assignments(CompanyId("Y".into())).await.unwrap().is_empty());
+    assert!(
+        s.assignments(CompanyId("Y".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let history: Vec<(i64, EventAuthor, Option<ReportStatus>, Option<String>)> = s
         .report_events(id)
         .await
@@ -265,7 +294,12 @@ pub async fn assignments_replace_each_other_and_every_staff_step_leaves_a_reside
     assert_eq!(
         history,
         vec![
-            (1, c, Some(ReportStatus::Accepted), Some("we are on it".into())),
+            (
+                1,
+                c,
+                Some(ReportStatus::Accepted),
+                Some("we are on it".into())
+            ),
             (2, c, None, Some("assigned".into())),
             (3, c, None, Some("reassigned".into())),
             (4, c, None, Some("plumber at 3 pm".into())),
@@ -332,5 +366,14 @@ pub async fn rating_criteria_upsert_by_company_and_list_by_region(s: &dyn Store)
         .map(|c| c.id.0)
         .collect();
     assert_eq!(ids, ["X", "Y"]);
-    assert!(s.companies_in(RegionId("R9".into())).await.unwrap().is_empty());
+    assert!(
+        s.companies_in(RegionId("R9".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        s.company_regions().await.unwrap(),
+        vec![RegionId("R1".into()), RegionId("R2".into())]
+    );
 }

@@ -32,13 +32,13 @@ use connect_core::{
 mod conformance;
 #[cfg(test)]
 mod conformance_points;
-#[cfg(feature = "postgres")]
-pub mod postgres;
-pub mod readings;
-pub mod sqlite;
 #[cfg(test)]
 mod conformance_staff;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod rating;
+pub mod readings;
+pub mod sqlite;
 pub mod staff;
 
 pub use rating::RatingStore;

@@ -19,4 +19,6 @@ pub trait RatingStore: Send + Sync {
     async fn rating_criteria(&self, region: RegionId) -> Result<Vec<RatingCriteria>, StoreError>;
     /// The companies of a region, by id.
     async fn companies_in(&self, region: RegionId) -> Result<Vec<ManagingCompany>, StoreError>;
+    /// Regions that have companies, by id.
+    async fn company_regions(&self) -> Result<Vec<RegionId>, StoreError>;
 }

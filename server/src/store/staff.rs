@@ -97,8 +97,7 @@ pub trait StaffStore: Send + Sync {
     /// Who a report is assigned to.
     async fn assignee(&self, id: ReportId) -> Result<Option<UserId>, StoreError>;
     /// Assignments of a company's reports: (report, user).
-    async fn assignments(&self, company: CompanyId)
-    -> Result<Vec<(ReportId, UserId)>, StoreError>;
+    async fn assignments(&self, company: CompanyId) -> Result<Vec<(ReportId, UserId)>, StoreError>;
     /// The sealed phone number of a user.
     async fn user_phone(&self, user: UserId) -> Result<Option<Vec<u8>>, StoreError>;
 }

@@ -67,8 +67,8 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
 
 mod outages;
 mod points;
-mod readings;
 mod rating;
+mod readings;
 mod staff;
 
 /// The PostgreSQL store.

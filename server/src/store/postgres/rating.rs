@@ -105,4 +105,15 @@ impl RatingStore for PgStore {
             .await?;
         Ok(rows.iter().map(company_row).collect())
     }
+
+    async fn company_regions(&self) -> Result<Vec<RegionId>, StoreError> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT DISTINCT region_id FROM companies ORDER BY region_id",
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| RegionId(r.get(0))).collect())
+    }
 }

@@ -196,10 +196,7 @@ impl StaffStore for PgStore {
         .map(|r| UserId(r.get(0))))
     }
 
-    async fn assignments(
-        &self,
-        company: CompanyId,
-    ) -> Result<Vec<(ReportId, UserId)>, StoreError> {
+    async fn assignments(&self, company: CompanyId) -> Result<Vec<(ReportId, UserId)>, StoreError> {
         let c = self.client().await?;
         let rows = c
             .query(
@@ -217,8 +214,10 @@ impl StaffStore for PgStore {
 
     async fn user_phone(&self, user: UserId) -> Result<Option<Vec<u8>>, StoreError> {
         let c = self.client().await?;
-        Ok(c.query_opt("SELECT phone_enc FROM users WHERE id = $1", &[&user.0])
-            .await?
-            .map(|r| r.get(0)))
+        Ok(
+            c.query_opt("SELECT phone_enc FROM users WHERE id = $1", &[&user.0])
+                .await?
+                .map(|r| r.get(0)),
+        )
     }
 }

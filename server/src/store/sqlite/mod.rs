@@ -79,8 +79,8 @@ mod points;
 
 const READERS: usize = 4;
 
-mod readings;
 mod rating;
+mod readings;
 mod staff;
 
 /// Work for the writer thread: a job with its own transaction, or a batch of readings that the

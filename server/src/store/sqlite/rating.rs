@@ -97,4 +97,16 @@ impl RatingStore for SqliteStore {
         })
         .await
     }
+
+    async fn company_regions(&self) -> Result<Vec<RegionId>, StoreError> {
+        self.read(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT DISTINCT region_id FROM companies ORDER BY region_id")?;
+            let rows = stmt
+                .query_map([], |r| r.get(0).map(RegionId))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
 }

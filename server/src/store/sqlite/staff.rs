@@ -187,10 +187,7 @@ impl StaffStore for SqliteStore {
         .await
     }
 
-    async fn assignments(
-        &self,
-        company: CompanyId,
-    ) -> Result<Vec<(ReportId, UserId)>, StoreError> {
+    async fn assignments(&self, company: CompanyId) -> Result<Vec<(ReportId, UserId)>, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn.prepare(
                 "SELECT a.report_id, a.user_id FROM report_assignments a
