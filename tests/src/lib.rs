@@ -146,6 +146,7 @@ pub struct TestServer {
     db: String,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
+    env: Vec<(String, String)>,
 }
 
 pub mod faults;
@@ -184,8 +185,10 @@ async fn spawn_server(
     addr: &str,
     sms: &SmsSink,
     dir: &std::path::Path,
+    extra_env: &[(String, String)],
 ) -> (Child, String) {
     let mut child = Command::new(server_binary())
+        .envs(extra_env.iter().map(|(k, v)| (k, v)))
         .arg("serve")
         .env("CONNECT_ADDR", addr)
         .env("CONNECT_DATABASE", db)
@@ -263,9 +266,29 @@ impl TestServer {
         all
     }
 
+    /// The server on a fresh SQLite file with extra `CONNECT_…` settings.
+    pub async fn sqlite_with(env: &[(&str, &str)]) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("server.db").display());
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Self::start_with(db, dir, None, env).await
+    }
+
     async fn start(db: String, dir: tempfile::TempDir, pg: Option<(String, String)>) -> TestServer {
+        Self::start_with(db, dir, pg, Vec::new()).await
+    }
+
+    async fn start_with(
+        db: String,
+        dir: tempfile::TempDir,
+        pg: Option<(String, String)>,
+        env: Vec<(String, String)>,
+    ) -> TestServer {
         let sms = SmsSink::start().await;
-        let (child, base) = spawn_server(&db, "127.0.0.1:0", &sms, dir.path()).await;
+        let (child, base) = spawn_server(&db, "127.0.0.1:0", &sms, dir.path(), &env).await;
         TestServer {
             base,
             sms,
@@ -274,6 +297,7 @@ impl TestServer {
             db,
             _dir: dir,
             pg,
+            env,
         }
     }
 
@@ -285,7 +309,8 @@ impl TestServer {
     /// Starts the server again on the same port and database (after [`Self::kill_hard`]).
     pub async fn restart(&mut self) {
         let addr = self.addr().to_string();
-        let (child, base) = spawn_server(&self.db, &addr, &self.sms, self._dir.path()).await;
+        let (child, base) =
+            spawn_server(&self.db, &addr, &self.sms, self._dir.path(), &self.env).await;
         assert_eq!(base, self.base, "restarted on another address");
         self.child = child;
     }
