@@ -634,3 +634,148 @@ async fn an_authority_sees_its_own_regions_dashboard_with_overdue_and_on_time_sh
         .await;
     assert_eq!(late["reports"].as_array().unwrap().len(), 1);
 }
+
+fn workspace() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_resolve_a_report_in_headless_chromium_and_the_resident_and_the_rating_see_it() {
+    let web = workspace().join("server/web");
+    let chromium = std::path::PathBuf::from(
+        std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into()),
+    );
+    if !web.join("node_modules/playwright-core").exists() || !chromium.exists() {
+        println!(
+            "SKIP: needs `npm ci` in server/web and {} (scripts/install-deps.sh)",
+            chromium.display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let categories = dir.path().join("categories.json");
+    std::fs::write(
+        &categories,
+        r#"[{"code":"leak","title":"Leak or flooding","emergency":true,"deadline_hours":4},
+            {"code":"stairwell_light","title":"Dark stairwell","emergency":false,"deadline_hours":0}]"#,
+    )
+    .unwrap();
+    let server =
+        TestServer::sqlite_with(&[("CONNECT_REPORT_CATEGORIES", categories.to_str().unwrap())])
+            .await;
+    let w = World::new(server).await;
+    let s = &w.server;
+    let csv = "company_id,period,buildings,area_m2,years_managed,inspections,orders_issued,orders_unfulfilled,penalties,undisclosed\nX,2025-Q4,40,150000,3,10,4,1,2,1\n";
+    let res = reqwest::Client::new()
+        .post(format!("{}/v1/admin/rating:import", s.base))
+        .bearer_auth(w.client(Admin).token.as_deref().unwrap())
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let resident = w.client(ResidentA);
+    let leak = resident
+        .post_ok(
+            "/v1/reports",
+            report(&w.a.building_id, "leak", "Water through the ceiling"),
+        )
+        .await;
+    let dark = resident
+        .post_ok(
+            "/v1/reports",
+            report(&w.a.building_id, "stairwell_light", "No light"),
+        )
+        .await;
+    let number = leak["number"].as_str().unwrap();
+    let shots = workspace().join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = tokio::process::Command::new("node")
+        .arg(web.join("cabinet-check.mjs"))
+        .args([&s.base, &s.sms.base])
+        .arg(&shots)
+        .args([StaffX.phone(), AuthorityR1.phone(), number, &w.a.region_id])
+        .current_dir(&web)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .await
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "cabinet check failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    assert_eq!(seen["signedOutGoesTo"], "/cabinet/login", "{seen}");
+    assert_eq!(seen["landedOn"], "/cabinet");
+    assert_eq!(seen["cookie"], json!({"httpOnly": true, "sameSite": "Strict"}));
+    // By deadline: the stairwell (due at once, overdue, highlighted) before the leak (4 hours).
+    let list = seen["list"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{seen}");
+    assert_eq!(list[0]["number"], dark["number"]);
+    assert_eq!(list[0]["overdue"], true);
+    assert_eq!(list[0]["background"], "rgb(253, 232, 232)");
+    assert_eq!(list[1]["number"], number);
+    assert_eq!(list[1]["overdue"], false);
+    assert_eq!(seen["opened"], json!({"status": "new", "photos": 1}));
+    assert_eq!(seen["afterAccept"], "accepted");
+    assert_eq!(seen["afterResolve"], "resolved");
+    assert_eq!(
+        seen["history"],
+        json!([
+            ["company", "accepted", ""],
+            ["company", "", "A plumber comes at 3 pm."],
+            ["company", "resolved", "Fixed: the pipe was replaced."]
+        ])
+    );
+    assert_eq!(seen["authorityLandedOn"], "/dashboard");
+    assert_eq!(seen["dashboard"], json!([{"id": "X", "overdue": "1"}]));
+
+    // The resident's own view changed, and the closure was texted.
+    let (_, view) = resident
+        .get(&format!("/v1/reports/{}", leak["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(view["status"], "resolved");
+    let texts: Vec<&str> = view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        ["A plumber comes at 3 pm.", "Fixed: the pipe was replaced."]
+    );
+    s.sms
+        .wait_for(5, |k| {
+            k.messages()
+                .into_iter()
+                .find(|(to, t)| to == ResidentA.phone() && t.contains(number))
+        })
+        .await
+        .expect("closure SMS");
+    // The page showed the regulator's 64.3 beside the residents' on-time share alone (1 of 2:
+    // the stairwell is overdue → 25 of 50 → 50.0): (64.3 + 50.0) / 2 = 57.2. Rating moves it.
+    assert_eq!(seen["rating"][0], json!({"id": "X", "total": "57.2"}));
+    resident
+        .post_ok(
+            &format!("/v1/reports/{}/rating", leak["id"].as_str().unwrap()),
+            json!({"stars": 4}),
+        )
+        .await;
+    let (_, rating) = s.anonymous().get("/v1/rating?region=R1").await;
+    let x = rating_of(&rating, "X");
+    // Residents: 50·(4 − 1)/4 = 37.5 and on time 1 of 2 (the stairwell is overdue) = 25 → 62.5.
+    assert_eq!(x["residents"]["score"], 62.5);
+    assert_eq!(x["total"], 63.4);
+    for shot in [
+        "cabinet.png",
+        "cabinet-report.png",
+        "cabinet-resolved.png",
+        "rating.png",
+        "dashboard.png",
+    ] {
+        let len = std::fs::metadata(shots.join(shot)).unwrap().len();
+        assert!(len > 5_000, "{shot}: {len} bytes");
+    }
+}
