@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod dashboard;
 pub mod demo;
+pub mod demo_reports;
 pub mod error;
 pub mod geo;
 pub mod mail;

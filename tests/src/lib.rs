@@ -63,7 +63,10 @@ impl SmsSink {
     pub async fn start() -> SmsSink {
         let messages: Inbox = Arc::default();
         let mails: Mailbox = Arc::default();
-        async fn receive(State((m, _)): State<(Inbox, Mailbox)>, Json(v): Json<Value>) -> &'static str {
+        async fn receive(
+            State((m, _)): State<(Inbox, Mailbox)>,
+            Json(v): Json<Value>,
+        ) -> &'static str {
             let to = v["to"].as_str().unwrap_or_default().to_owned();
             let text = v["text"].as_str().unwrap_or_default().to_owned();
             m.lock().unwrap().push((to, text));
@@ -118,7 +121,11 @@ impl SmsSink {
     }
 
     /// Waits up to `secs` for a message matching `pred` (the server sends some in the background).
-    pub async fn wait_for<T>(&self, secs: u64, mut pred: impl FnMut(&SmsSink) -> Option<T>) -> Option<T> {
+    pub async fn wait_for<T>(
+        &self,
+        secs: u64,
+        mut pred: impl FnMut(&SmsSink) -> Option<T>,
+    ) -> Option<T> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
             if let Some(v) = pred(self) {

@@ -78,7 +78,12 @@ async fn a_first_report_mails_a_one_time_invite_that_makes_a_phone_staff_exactly
         })
         .await
         .expect("the company's first report mails an invite");
-    assert!(mail["subject"].as_str().unwrap().contains("УК \"Заря\" <Z>"));
+    assert!(
+        mail["subject"]
+            .as_str()
+            .unwrap()
+            .contains("УК \"Заря\" <Z>")
+    );
     let url = link_in(mail["text"].as_str().unwrap());
     assert!(url.starts_with(&format!("{}/invite/", s.base)), "{url}");
     let token = token_of(&url);
@@ -115,7 +120,9 @@ async fn a_first_report_mails_a_one_time_invite_that_makes_a_phone_staff_exactly
     assert_eq!(st, StatusCode::CONFLICT, "{body}");
     let (st, _) = late.get("/v1/company/reports").await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    let res = reqwest::get(format!("{}/invite/{token}", s.base)).await.unwrap();
+    let res = reqwest::get(format!("{}/invite/{token}", s.base))
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
 
     // Staff invite a colleague by e-mail.
@@ -160,10 +167,7 @@ async fn a_first_report_mails_a_one_time_invite_that_makes_a_phone_staff_exactly
             .ends_with("0114")
     );
     // Another company's staff see nothing of Z's.
-    let (st, _) = w
-        .client(StaffX)
-        .get("/v1/company/staff?company_id=Z")
-        .await;
+    let (st, _) = w.client(StaffX).get("/v1/company/staff?company_id=Z").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
 
@@ -287,7 +291,10 @@ async fn sign_in(b: &mut Browser, server: &TestServer, phone: &str) -> String {
         .iter()
         .find(|c| c.starts_with("cc_session="))
         .expect("a session cookie");
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
     location(&h).to_owned()
 }
 
@@ -378,12 +385,20 @@ async fn staff_work_a_report_in_the_cabinet_with_csrf_checked_forms_and_the_resi
     let (st, _, page) = b
         .post(&status_path, &[("action", "reject"), ("csrf", &csrf)], &[])
         .await;
-    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "a rejection needs a reason");
+    assert_eq!(
+        st,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a rejection needs a reason"
+    );
     assert!(page.contains("a rejection needs a reason"));
     let (st, _, _) = b
         .post(
             &status_path,
-            &[("action", "resolve"), ("comment", "Pipe replaced"), ("csrf", &csrf)],
+            &[
+                ("action", "resolve"),
+                ("comment", "Pipe replaced"),
+                ("csrf", &csrf),
+            ],
             &[],
         )
         .await;
@@ -423,7 +438,11 @@ async fn staff_work_a_report_in_the_cabinet_with_csrf_checked_forms_and_the_resi
         })
         .await
         .expect("the closure is texted to the resident");
-    assert!(sms.1.contains(&number) && sms.1.contains("Pipe replaced"), "{}", sms.1);
+    assert!(
+        sms.1.contains(&number) && sms.1.contains("Pipe replaced"),
+        "{}",
+        sms.1
+    );
 
     // Another company's staff member signed in to the cabinet gets 404 for this report.
     let mut y = Browser::new(&s.base);
@@ -479,9 +498,15 @@ async fn the_rating_imports_the_regulators_csv_and_changes_when_a_resident_rates
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.contains("imported 2 rating rows, refused 2"), "{stdout}");
+    assert!(
+        stdout.contains("imported 2 rating rows, refused 2"),
+        "{stdout}"
+    );
     assert!(stderr.contains("refused line 4: buildings"), "{stderr}");
-    assert!(stderr.contains("refused line 5: unknown company \"nope\""), "{stderr}");
+    assert!(
+        stderr.contains("refused line 5: unknown company \"nope\""),
+        "{stderr}"
+    );
 
     let (st, before) = s.anonymous().get("/v1/rating?region=R1").await;
     assert_eq!(st, StatusCode::OK, "{before}");
@@ -534,7 +559,10 @@ async fn the_rating_imports_the_regulators_csv_and_changes_when_a_resident_rates
         "(regulator 64.3 + residents 100.0) / 2 = 82.2"
     );
     let page = s.anonymous().get_text("/rating?region=R1").await;
-    assert!(page.contains("(regulator 64.3 + residents 100.0) / 2 = 82.2"), "{page}");
+    assert!(
+        page.contains("(regulator 64.3 + residents 100.0) / 2 = 82.2"),
+        "{page}"
+    );
     assert!(page.contains("30 × (4 − 1) / 4 = 22.5"));
 
     // The import route is for admins only.
@@ -590,7 +618,10 @@ async fn an_authority_sees_its_own_regions_dashboard_with_overdue_and_on_time_sh
     for action in ["accept", "resolve"] {
         w.client(StaffX)
             .post_ok(
-                &format!("/v1/company/reports/{}/status", answered["id"].as_str().unwrap()),
+                &format!(
+                    "/v1/company/reports/{}/status",
+                    answered["id"].as_str().unwrap()
+                ),
                 json!({"action": action, "comment": "ok"}),
             )
             .await;
@@ -607,7 +638,10 @@ async fn an_authority_sees_its_own_regions_dashboard_with_overdue_and_on_time_sh
     assert_eq!((&x["total"], &x["overdue"]), (&json!(2), &json!(1)));
     assert_eq!(x["by_status"]["resolved"], 1);
     assert_eq!(x["by_status"]["new"], 1);
-    assert_eq!((&x["decided"], &x["answered_on_time"]), (&json!(2), &json!(1)));
+    assert_eq!(
+        (&x["decided"], &x["answered_on_time"]),
+        (&json!(2), &json!(1))
+    );
     assert_eq!(x["on_time_share"], 0.5);
     let months = d["months"].as_array().unwrap();
     assert_eq!(months.len(), 1);
@@ -626,7 +660,10 @@ async fn an_authority_sees_its_own_regions_dashboard_with_overdue_and_on_time_sh
         .get_text("/v1/authority/dashboard.csv?table=months")
         .await;
     assert!(months_csv.starts_with("month,filed,answered,answered_on_time,overdue\n"));
-    assert!(months_csv.lines().nth(1).unwrap().ends_with(",2,1,1,1"), "{months_csv}");
+    assert!(
+        months_csv.lines().nth(1).unwrap().ends_with(",2,1,1,1"),
+        "{months_csv}"
+    );
     // Staff see the overdue report highlighted in the cabinet list.
     let (_, late) = w
         .client(StaffX)
@@ -642,9 +679,8 @@ fn workspace() -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_resolve_a_report_in_headless_chromium_and_the_resident_and_the_rating_see_it() {
     let web = workspace().join("server/web");
-    let chromium = std::path::PathBuf::from(
-        std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into()),
-    );
+    let chromium =
+        std::path::PathBuf::from(std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into()));
     if !web.join("node_modules/playwright-core").exists() || !chromium.exists() {
         println!(
             "SKIP: needs `npm ci` in server/web and {} (scripts/install-deps.sh)",
@@ -708,7 +744,10 @@ async fn staff_resolve_a_report_in_headless_chromium_and_the_resident_and_the_ra
     let seen: Value = serde_json::from_slice(&out.stdout).expect("json report");
     assert_eq!(seen["signedOutGoesTo"], "/cabinet/login", "{seen}");
     assert_eq!(seen["landedOn"], "/cabinet");
-    assert_eq!(seen["cookie"], json!({"httpOnly": true, "sameSite": "Strict"}));
+    assert_eq!(
+        seen["cookie"],
+        json!({"httpOnly": true, "sameSite": "Strict"})
+    );
     // By deadline: the stairwell (due at once, overdue, highlighted) before the leak (4 hours).
     let list = seen["list"].as_array().unwrap();
     assert_eq!(list.len(), 2, "{seen}");

@@ -205,7 +205,12 @@ fn pct(x: Option<f64>) -> String {
 
 fn rating_html(r: &RatingResponse) -> String {
     let mut rows = String::new();
+    let mut unrated = Vec::new();
     for c in &r.companies {
+        if c.total.is_none() {
+            unrated.push(esc(&c.name));
+            continue;
+        }
         let f = &c.resident_figures;
         let period = c
             .criteria
@@ -253,7 +258,16 @@ fn rating_html(r: &RatingResponse) -> String {
          <code>docs/RATING.md</code>. Computed at {at} UTC. <a href=\"/v1/rating?region={q}\">JSON</a></p>\
          <table id=\"rating\"><thead><tr><th>#</th><th>Company</th><th>Total</th><th>Regulator</th><th>Residents</th>\
          <th>Residents who rated</th><th>Positive / negative</th><th>Average rating</th><th>On time</th></tr></thead>\
-         <tbody>{rows}</tbody></table>",
+         <tbody>{rows}</tbody></table>{rest}",
+        rest = if unrated.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<details id=\"unrated\"><summary>{} companies have no score yet (no regulator's row, no decided reports)</summary><p>{}</p></details>",
+                unrated.len(),
+                unrated.join(" · ")
+            )
+        },
         region = esc(&r.region_id.0),
         at = r.generated_at.format("%Y-%m-%d %H:%M"),
         q = url_part(&r.region_id.0),
