@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/authority/dashboard", get(dashboard_json))
         .route("/v1/authority/dashboard.csv", get(dashboard_csv))
         .route("/dashboard", get(dashboard_page))
+        .layer(axum::middleware::from_fn(crate::web::page_headers))
 }
 
 /// This module's part of `/openapi.json`.

@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/rating", get(rating_json))
         .route("/rating", get(rating_page))
         .route("/v1/admin/rating:import", post(import_csv))
+        .layer(axum::middleware::from_fn(crate::web::page_headers))
 }
 
 /// This module's part of `/openapi.json`.

@@ -29,7 +29,7 @@ pub mod session;
 use axum::{
     Router,
     extract::{FromRequest, Request},
-    http::header,
+    http::{HeaderValue, header},
     routing::{get, post},
 };
 use serde::de::DeserializeOwned;
@@ -55,6 +55,40 @@ pub fn router() -> Router<AppState> {
         .route("/cabinet/reports/{id}/comments", post(cabinet::comment))
         .route("/cabinet/staff", get(cabinet::staff))
         .route("/cabinet/staff/invites", post(cabinet::invite))
+        .layer(axum::middleware::from_fn(page_headers))
+}
+
+/// Headers every HTML page gets: no framing (clickjacking), no scripts or foreign resources, no
+/// referrer (invite links carry their token in the path), no caching of private pages.
+pub async fn page_headers(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    let mut res = next.run(req).await;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        let h = res.headers_mut();
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'none'; style-src 'unsafe-inline'; img-src 'self'; \
+                 form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    res
 }
 
 /// A posted body: form fields (`application/x-www-form-urlencoded`, what HTML forms send) or
