@@ -109,6 +109,21 @@ fn category_title(state: &AppState, code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
+/// The work list's order: open reports by deadline first, then closed ones, latest deadline first.
+pub fn work_order(reports: &mut [ReportView]) {
+    let closed = |r: &ReportView| {
+        matches!(
+            r.status,
+            ReportStatus::Resolved | ReportStatus::Rejected | ReportStatus::Rated
+        )
+    };
+    reports.sort_by(|a, b| match (closed(a), closed(b)) {
+        (false, false) => a.due_at.cmp(&b.due_at),
+        (true, true) => b.due_at.cmp(&a.due_at),
+        (x, y) => x.cmp(&y),
+    });
+}
+
 /// `?status=&overdue=` as the filter form sends them (empty = any).
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -174,12 +189,13 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
     let filter = q.filter().map_err(|e| web.err(e))?;
-    let reports = reports::company_list(&state, &web.session, &filter)
+    let mut reports = reports::company_list(&state, &web.session, &filter)
         .await
         .map_err(|e| web.err(e))?;
     if !web.html {
         return Ok(Json(connect_core::api::reports::ReportsResponse { reports }).into_response());
     }
+    work_order(&mut reports);
     let (assigned, _) = assignments(&state, &web).await.map_err(|e| web.err(e))?;
     let overdue = reports.iter().filter(|r| r.overdue).count();
     let mut rows = String::new();
@@ -624,4 +640,55 @@ pub async fn invite(
         url_part(&made.company_id.0)
     );
     Ok(shell(&web, "Invitation", &body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use connect_core::ids::{BuildingId, ReportId};
+
+    use super::*;
+
+    fn view(n: &str, status: ReportStatus, due_s: i64) -> ReportView {
+        ReportView {
+            id: ReportId(Uuid::now_v7()),
+            number: n.into(),
+            building_id: BuildingId("B".into()),
+            address: String::new(),
+            company_id: None,
+            category: "leak".into(),
+            text: String::new(),
+            place: String::new(),
+            photo_count: 0,
+            content_sha256: String::new(),
+            status,
+            filed_at: DateTime::default(),
+            due_at: DateTime::from_timestamp(due_s, 0).unwrap_or_default(),
+            overdue: false,
+            rating: None,
+            events: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_work_list_puts_open_reports_by_deadline_before_closed_ones_newest_first() {
+        let mut list = vec![
+            view("resolved-early", ReportStatus::Resolved, 10),
+            view("new-late", ReportStatus::New, 300),
+            view("rated-late", ReportStatus::Rated, 200),
+            view("reopened-early", ReportStatus::Reopened, 20),
+            view("in-progress", ReportStatus::InProgress, 100),
+        ];
+        work_order(&mut list);
+        let order: Vec<&str> = list.iter().map(|r| r.number.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "reopened-early",
+                "in-progress",
+                "new-late",
+                "rated-late",
+                "resolved-early"
+            ]
+        );
+    }
 }
