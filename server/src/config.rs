@@ -127,6 +127,24 @@ pub struct Config {
         default_value = "https://play.google.com/store/search?q=CommunityConnect&c=apps"
     )]
     pub app_url: String,
+
+    /// Base URL of the links the server mails (staff invites), e.g. `https://connect.example`;
+    /// unset = `http://<listening address>`. With `https://` the session cookie is `Secure`.
+    #[arg(long, env = "CONNECT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// URL that receives `{"to", "subject", "text"}` POSTs to send e-mail (a mail gateway
+    /// adapter); unset = `CONNECT_MAIL_DIR`, else messages go to the log.
+    #[arg(long, env = "CONNECT_MAIL_WEBHOOK")]
+    pub mail_webhook: Option<String>,
+
+    /// Folder where each e-mail is written as an `.eml` file (e.g. an MTA pickup directory).
+    #[arg(long, env = "CONNECT_MAIL_DIR")]
+    pub mail_dir: Option<PathBuf>,
+
+    /// Hours a staff invite link stays valid.
+    #[arg(long, env = "CONNECT_INVITE_TTL_HOURS", default_value_t = 168)]
+    pub invite_ttl_hours: u32,
 }
 
 /// `server/web/node_modules` of this source tree, where `scripts/install-deps.sh` runs `npm ci`.

@@ -39,6 +39,9 @@ const REAL_LIMIT: usize = 3000;
 /// A failed seeding step.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
+    /// Importing the sample rating failed.
+    #[error("rating sample: {0}")]
+    Rating(String),
     /// Reading a data file failed.
     #[error("reading {0}: {1}")]
     Read(PathBuf, String),
@@ -106,8 +109,10 @@ pub async fn seed(
         .find(|b| b.company_id.is_some())
         .cloned()
         .ok_or_else(|| DemoError::Read("buildings".into(), "no managed building".into()))?;
+    let neighbours = crate::demo_reports::other_companies_buildings(&buildings, &home_building);
     store.upsert_buildings(buildings).await?;
     seed_people(store, keys, &home_building).await?;
+    crate::demo_reports::seed(store, keys, &home_building, &neighbours, real).await?;
     Ok(if real {
         Seeded::Real(n)
     } else {

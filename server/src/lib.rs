@@ -9,18 +9,25 @@ pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod crypto;
+pub mod dashboard;
 pub mod demo;
+pub mod demo_reports;
 pub mod error;
 pub mod geo;
+pub mod mail;
+pub mod notify;
 pub mod ops;
 pub mod outages;
 pub mod points;
 pub mod property;
 pub mod qr;
+pub mod rating;
 pub mod readings;
 pub mod report_sync;
 pub mod reports;
+pub mod staff;
 pub mod store;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -56,6 +63,11 @@ pub struct Settings {
     pub stickers: qr::StickerSettings,
     /// Where the public sticker page links to install the app.
     pub app_url: String,
+    /// Base URL of links the server mails (`https://connect.example`); the server fills in its
+    /// listening address when unset.
+    pub public_url: String,
+    /// Hours a staff invite link stays valid.
+    pub invite_ttl_hours: u32,
 }
 
 impl Default for Settings {
@@ -72,6 +84,8 @@ impl Default for Settings {
             web_modules: config::default_web_modules(),
             stickers: qr::StickerSettings::default(),
             app_url: "https://play.google.com/store/search?q=CommunityConnect&c=apps".into(),
+            public_url: String::new(),
+            invite_ttl_hours: 7 * 24,
         }
     }
 }
@@ -97,6 +111,8 @@ pub struct AppState {
     pub earnings: Arc<points::Earnings>,
     /// The sticker signing keys and trust list (derived from the secret).
     pub stickers: Arc<qr::StickerKeys>,
+    /// E-mail delivery (staff invites); the log unless [`AppState::with_mail`] sets another.
+    pub mail: Arc<dyn mail::MailSender>,
 }
 
 impl AppState {
@@ -122,7 +138,19 @@ impl AppState {
             metrics: ops::prometheus(),
             geo: Arc::new(geo::GeoState::new()),
             earnings: Arc::default(),
+            mail: Arc::new(mail::LogMailSender),
         }
+    }
+
+    /// The same state delivering e-mail through `mail`.
+    pub fn with_mail(mut self, mail: Arc<dyn mail::MailSender>) -> Self {
+        self.mail = mail;
+        self
+    }
+
+    /// An absolute link to `path` (starting with `/`) under the public URL.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.settings.public_url.trim_end_matches('/'))
     }
 }
 
@@ -140,6 +168,10 @@ pub fn app(state: AppState) -> Router {
         .merge(outages::router())
         .merge(geo::router())
         .merge(qr::router())
+        .merge(staff::router())
+        .merge(web::router())
+        .merge(rating::router())
+        .merge(dashboard::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

@@ -23,6 +23,7 @@ use connect_server::{
     crypto::{Keys, random_secret},
     demo,
     geo::import::{self, ManagerMatch},
+    mail::{DirMailSender, LogMailSender, MailSender, WebhookMailSender},
     qr::{StickerKeys, StickerSettings, pdf, sheet},
     store,
 };
@@ -96,6 +97,11 @@ enum ImportCommand {
         #[arg(long, value_enum, default_value = "building_id")]
         by: ManagerMatch,
     },
+    /// The regional regulator's rating of managing companies, from its CSV (see docs/RATING.md).
+    Rating {
+        /// The .csv file.
+        file: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -143,6 +149,8 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
             config.admin_phone = Some(demo::ADMIN_PHONE.to_owned());
         }
         config.sms_webhook = None;
+        config.mail_webhook = None;
+        config.mail_dir = None;
     }
     let secret = config.secret()?.to_owned();
     let db = DatabaseUrl::parse(&config.database)?;
@@ -164,11 +172,24 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
         },
         None => None,
     };
+    let mail: Arc<dyn MailSender> = match (&config.mail_webhook, &config.mail_dir) {
+        (Some(url), _) => Arc::new(WebhookMailSender::new(url.clone())),
+        (None, Some(dir)) => Arc::new(DirMailSender::new(dir.clone())),
+        (None, None) => {
+            if !is_demo {
+                tracing::warn!(
+                    "CONNECT_MAIL_WEBHOOK and CONNECT_MAIL_DIR unset: staff invite links are written to the log"
+                );
+            }
+            Arc::new(LogMailSender)
+        }
+    };
     if is_demo {
         let data = demo::data_dir(config.data_dir.as_deref());
         let seeded = demo::seed(store.as_ref(), &keys, data.as_deref()).await?;
         tracing::info!(?seeded, "demo data");
     }
+    // Bound before the state is built: mailed links fall back to the address actually bound.
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("binding {}", config.addr))?;
@@ -178,6 +199,11 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
         .public_host
         .clone()
         .unwrap_or_else(|| addr.to_string());
+    let public_url = config
+        .public_url
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| format!("http://{addr}"));
     let settings = Settings {
         admin_phone,
         otp_ip_limit: config.otp_ip_limit,
@@ -203,8 +229,10 @@ async fn run(mut config: Config, is_demo: bool) -> anyhow::Result<()> {
         )
         .context("CONNECT_STICKER_KEY_ID / CONNECT_STICKER_RETIRED_KEYS")?,
         app_url: config.app_url.clone(),
+        public_url,
+        invite_ttl_hours: config.invite_ttl_hours.max(1),
     };
-    let state = AppState::new(store, keys, sms, settings);
+    let state = AppState::new(store, keys, sms, settings).with_mail(mail);
     connect_server::points::spawn_sweeper(
         state.store.clone(),
         std::time::Duration::from_secs(config.voucher_sweep_secs.max(1)),
@@ -275,6 +303,19 @@ async fn run_import(config: &Config, what: ImportCommand) -> anyhow::Result<()> 
             let r = import::import_managers(store.as_ref(), None, f, &column, by, &bar).await?;
             print_report("manager assignments (refused: CSV line)", &r);
         }
+        ImportCommand::Rating { file } => {
+            let f = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            let r = connect_server::rating::import::import(store.as_ref(), f).await?;
+            for e in &r.errors {
+                eprintln!("refused line {}: {}", e.line, e.message);
+            }
+            println!(
+                "imported {} rating rows, refused {}",
+                r.imported,
+                r.errors.len()
+            );
+        }
     }
     Ok(())
 }
@@ -333,6 +374,9 @@ fn print_demo_help(addr: SocketAddr) {
     println!(
         "\nCommunityConnect demo\n\
          \n  API:      {base}\n  health:   {base}/healthz\n  OpenAPI:  {base}/openapi.json\n  metrics:  {base}/metrics\n\
+         \n  cabinet:  {base}/cabinet    (staff {s}; sign in with the code from this log)\
+         \n  rating:   {base}/rating     (public)\
+         \n  dashboard:{base}/dashboard  (authority {a})\n\
          \nDemo phones: resident {r}, company staff {s}, cashier {c}, authority {a}, admin {ad}\n\
          \nLog in (the code appears in this log, target `sms`):\n\
          \n  curl -s -X POST {base}/v1/auth/code -H 'content-type: application/json' -d '{{\"phone\":\"{r}\"}}'\

@@ -50,6 +50,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(crate::outages::Api::openapi());
     doc.merge(crate::geo::Api::openapi());
     doc.merge(crate::qr::Api::openapi());
+    doc.merge(crate::staff::Api::openapi());
+    doc.merge(crate::rating::Api::openapi());
+    doc.merge(crate::dashboard::Api::openapi());
     doc
 }
 

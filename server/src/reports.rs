@@ -122,6 +122,17 @@ pub fn is_overdue(r: &ReportRecord, now: DateTime<Utc>) -> bool {
     open && now.timestamp_millis() > r.due_ms
 }
 
+/// How the deadline judged a report at `now`: `Some(true)` answered (first resolve or reject) by
+/// its deadline, `Some(false)` answered late or still open past it, `None` open and not yet due.
+/// The rating's and the dashboard's "answered on time" share counts these.
+pub fn answered_on_time(r: &ReportRecord, now: DateTime<Utc>) -> Option<bool> {
+    match r.answered_ms {
+        Some(at) => Some(at <= r.due_ms),
+        None if now.timestamp_millis() > r.due_ms => Some(false),
+        None => None,
+    }
+}
+
 fn ts(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
@@ -240,6 +251,7 @@ async fn file(
     match state.store.file_report(new).await? {
         Filed::Created(r) => {
             tracing::info!(report = %r.id.0, number = %r.number, "report filed");
+            crate::staff::on_report_filed(&state, &r);
             Ok(Json(filed_response(&r)))
         }
         Filed::Existing(r) => repeat(&session, r, &sha),
@@ -263,6 +275,7 @@ fn repeat(
     Ok(Json(filed_response(&existing)))
 }
 
+/// The view of a report (with its history when `history`), overdue by `now`.
 pub(crate) async fn view(
     state: &AppState,
     r: ReportRecord,
@@ -302,9 +315,12 @@ pub(crate) async fn view(
 
 /// Who may see a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
+pub(crate) enum Access {
+    /// The resident who filed it.
     Author,
+    /// Staff of the company that manages its building.
     Staff,
+    /// The authority of its region.
     Authority,
 }
 
@@ -322,7 +338,7 @@ fn access(session: &Session, r: &ReportRecord) -> Option<Access> {
 
 /// Loads a report the caller may use in one of `allowed` ways; everyone else gets 404, exactly
 /// as for an id that does not exist.
-async fn load_for(
+pub(crate) async fn load_for(
     state: &AppState,
     session: &Session,
     id: Uuid,
@@ -391,13 +407,23 @@ async fn photo(
     session: Session,
     Path((id, n)): Path<(Uuid, u32)>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (r, _) = load_for(&state, &session, id, &[Access::Author, Access::Staff]).await?;
-    let jpeg = state
+    let jpeg = photo_bytes(&state, &session, id, n).await?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg")], jpeg))
+}
+
+/// Photo `n` of a report the caller filed or whose company they work for.
+pub(crate) async fn photo_bytes(
+    state: &AppState,
+    session: &Session,
+    id: Uuid,
+    n: u32,
+) -> Result<Vec<u8>, ApiError> {
+    let (r, _) = load_for(state, session, id, &[Access::Author, Access::Staff]).await?;
+    state
         .store
         .report_photo(r.id, n)
         .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(([(header::CONTENT_TYPE, "image/jpeg")], jpeg))
+        .ok_or(ApiError::NotFound)
 }
 
 /// A comment by the resident or the company; filed content never changes.
@@ -412,8 +438,18 @@ async fn comment(
     Path(id): Path<Uuid>,
     Json(req): Json<CommentRequest>,
 ) -> Result<Json<ReportView>, ApiError> {
-    let (r, who) = load_for(&state, &session, id, &[Access::Author, Access::Staff]).await?;
-    check_text("text", &req.text, MAX_TEXT_CHARS)?;
+    Ok(Json(add_comment(&state, &session, id, req.text).await?))
+}
+
+/// Appends a comment by the author or by staff of the report's company (their answer).
+pub(crate) async fn add_comment(
+    state: &AppState,
+    session: &Session,
+    id: Uuid,
+    text: String,
+) -> Result<ReportView, ApiError> {
+    let (r, who) = load_for(state, session, id, &[Access::Author, Access::Staff]).await?;
+    check_text("text", &text, MAX_TEXT_CHARS)?;
     let now = Utc::now();
     let author = if who == Access::Author {
         EventAuthor::Resident
@@ -427,12 +463,12 @@ async fn comment(
             NewEvent {
                 at_ms: now.timestamp_millis(),
                 author,
-                text: Some(req.text),
+                text: Some(text),
                 client_op: None,
             },
         )
         .await?;
-    Ok(Json(view(&state, r, now, true).await?))
+    view(state, r, now, true).await
 }
 
 async fn transition(
@@ -570,6 +606,17 @@ async fn company_reports(
     session: Session,
     Query(q): Query<CompanyQuery>,
 ) -> Result<Json<ReportsResponse>, ApiError> {
+    Ok(Json(ReportsResponse {
+        reports: company_list(&state, &session, &q).await?,
+    }))
+}
+
+/// The reports of the caller's companies by deadline, filtered.
+pub(crate) async fn company_list(
+    state: &AppState,
+    session: &Session,
+    q: &CompanyQuery,
+) -> Result<Vec<ReportView>, ApiError> {
     session.require(Role::CompanyStaff)?;
     let now = Utc::now();
     let companies: Vec<String> = session
@@ -593,9 +640,9 @@ async fn company_reports(
         {
             continue;
         }
-        reports.push(view(&state, r, now, false).await?);
+        reports.push(view(state, r, now, false).await?);
     }
-    Ok(Json(ReportsResponse { reports }))
+    Ok(reports)
 }
 
 /// Move a report through the lifecycle (staff of its company).
@@ -611,7 +658,18 @@ async fn change_status(
     Path(id): Path<Uuid>,
     Json(req): Json<StatusChangeRequest>,
 ) -> Result<Json<ReportView>, ApiError> {
-    let (r, _) = load_for(&state, &session, id, &[Access::Staff]).await?;
+    Ok(Json(staff_action(&state, &session, id, req).await?))
+}
+
+/// A staff member of the report's company moves it through the lifecycle; a closure (resolved
+/// or rejected) also texts the resident.
+pub(crate) async fn staff_action(
+    state: &AppState,
+    session: &Session,
+    id: Uuid,
+    req: StatusChangeRequest,
+) -> Result<ReportView, ApiError> {
+    let (r, _) = load_for(state, session, id, &[Access::Staff]).await?;
     if let Some(c) = &req.comment {
         check_text("comment", c, MAX_TEXT_CHARS)?;
     }
@@ -628,10 +686,14 @@ async fn change_status(
     let event = NewEvent {
         at_ms: Utc::now().timestamp_millis(),
         author: EventAuthor::Company,
-        text: req.comment,
+        text: req.comment.clone(),
         client_op: None,
     };
-    transition(&state, r, &from, to, None, event).await
+    let Json(view) = transition(state, r, &from, to, None, event).await?;
+    if matches!(to, ReportStatus::Resolved | ReportStatus::Rejected) {
+        crate::notify::report_closed(state, &view, req.comment.as_deref());
+    }
+    Ok(view)
 }
 
 #[cfg(test)]
@@ -674,6 +736,18 @@ mod tests {
             &record(ReportStatus::Reopened, due),
             ts(due + 1)
         ));
+    }
+
+    #[test]
+    fn the_deadline_judges_answered_reports_by_their_answer_and_open_ones_only_once_due() {
+        let due = 1_800_000_000_000;
+        let mut r = record(ReportStatus::Accepted, due);
+        assert_eq!(answered_on_time(&r, ts(due)), None);
+        assert_eq!(answered_on_time(&r, ts(due + 1)), Some(false));
+        r.answered_ms = Some(due);
+        assert_eq!(answered_on_time(&r, ts(due + 1_000_000)), Some(true));
+        r.answered_ms = Some(due + 1);
+        assert_eq!(answered_on_time(&r, ts(due - 1)), Some(false));
     }
 
     #[test]

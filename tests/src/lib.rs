@@ -18,7 +18,11 @@ use std::{
     time::Duration,
 };
 
-use axum::{Json, Router, extract::State, routing::post};
+use axum::{
+    Json, Router,
+    extract::{Query, State},
+    routing::{get, post},
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::{
@@ -35,31 +39,75 @@ pub const ADMIN_PHONE: &str = "+70000000999";
 /// Messages the sink received: (to, text).
 type Inbox = Arc<Mutex<Vec<(String, String)>>>;
 
-/// An SMS gateway stand-in on loopback: captures every `{"to","text"}` the server posts.
+/// Mails the sink received: the JSON bodies `{"to","subject","text"}`.
+type Mailbox = Arc<Mutex<Vec<Value>>>;
+
+/// An SMS and mail gateway stand-in on loopback: captures every `{"to","text"}` SMS and every
+/// `{"to","subject","text"}` mail the server posts. `GET /sms/code?phone=` answers the code in the
+/// latest SMS to a number (the headless-browser scripts sign in with it).
 #[derive(Clone)]
 pub struct SmsSink {
     pub url: String,
+    /// Where the server posts mail (`CONNECT_MAIL_WEBHOOK`).
+    pub mail_url: String,
+    /// Base URL of the sink (`…/sms/code` lives there).
+    pub base: String,
     messages: Inbox,
+    mails: Mailbox,
+}
+
+fn code_in(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .map(str::to_owned)
 }
 
 impl SmsSink {
     pub async fn start() -> SmsSink {
         let messages: Inbox = Arc::default();
-        async fn receive(State(m): State<Inbox>, Json(v): Json<Value>) -> &'static str {
+        let mails: Mailbox = Arc::default();
+        async fn receive(
+            State((m, _)): State<(Inbox, Mailbox)>,
+            Json(v): Json<Value>,
+        ) -> &'static str {
             let to = v["to"].as_str().unwrap_or_default().to_owned();
             let text = v["text"].as_str().unwrap_or_default().to_owned();
             m.lock().unwrap().push((to, text));
             "ok"
         }
+        async fn receive_mail(
+            State((_, mails)): State<(Inbox, Mailbox)>,
+            Json(v): Json<Value>,
+        ) -> &'static str {
+            mails.lock().unwrap().push(v);
+            "ok"
+        }
+        async fn code(
+            State((m, _)): State<(Inbox, Mailbox)>,
+            Query(q): Query<std::collections::HashMap<String, String>>,
+        ) -> String {
+            let phone = q.get("phone").cloned().unwrap_or_default();
+            let msgs = m.lock().unwrap();
+            msgs.iter()
+                .rev()
+                .find(|(to, _)| *to == phone)
+                .and_then(|(_, t)| code_in(t))
+                .unwrap_or_default()
+        }
         let app = Router::new()
             .route("/sms", post(receive))
-            .with_state(messages.clone());
+            .route("/sms/code", get(code))
+            .route("/mail", post(receive_mail))
+            .with_state((messages.clone(), mails.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
         SmsSink {
             url: format!("http://{addr}/sms"),
+            mail_url: format!("http://{addr}/mail"),
+            base: format!("http://{addr}"),
             messages,
+            mails,
         }
     }
 
@@ -67,9 +115,30 @@ impl SmsSink {
     pub fn last_code(&self, phone: &str) -> Option<String> {
         let msgs = self.messages.lock().unwrap();
         let (_, text) = msgs.iter().rev().find(|(to, _)| to == phone)?;
-        text.split(|c: char| !c.is_ascii_digit())
-            .find(|w| w.len() == 6)
-            .map(str::to_owned)
+        code_in(text)
+    }
+
+    /// Every mail received so far (`{"to","subject","text"}`).
+    pub fn mails(&self) -> Vec<Value> {
+        self.mails.lock().unwrap().clone()
+    }
+
+    /// Waits up to `secs` for a message matching `pred` (the server sends some in the background).
+    pub async fn wait_for<T>(
+        &self,
+        secs: u64,
+        mut pred: impl FnMut(&SmsSink) -> Option<T>,
+    ) -> Option<T> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(v) = pred(self) {
+                return Some(v);
+            }
+            if tokio::time::Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Every message received so far.
@@ -145,7 +214,7 @@ pub fn cli_binary() -> PathBuf {
 async fn spawn_server(
     db: &str,
     addr: &str,
-    sms_url: &str,
+    sms: &SmsSink,
     dir: &std::path::Path,
     env: &[(String, String)],
 ) -> (Child, String) {
@@ -155,7 +224,8 @@ async fn spawn_server(
         .env("CONNECT_ADDR", addr)
         .env("CONNECT_DATABASE", db)
         .env("CONNECT_SECRET_KEY", SECRET_KEY)
-        .env("CONNECT_SMS_WEBHOOK", sms_url)
+        .env("CONNECT_SMS_WEBHOOK", &sms.url)
+        .env("CONNECT_MAIL_WEBHOOK", &sms.mail_url)
         .env("CONNECT_ADMIN_PHONE", ADMIN_PHONE)
         .env("CONNECT_OTP_IP_LIMIT", "100000")
         .env("RUST_LOG", "warn")
@@ -227,9 +297,29 @@ impl TestServer {
         all
     }
 
+    /// The server on a fresh SQLite file with extra `CONNECT_…` settings.
+    pub async fn sqlite_with(env: &[(&str, &str)]) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("server.db").display());
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Self::start_with(db, dir, None, env).await
+    }
+
     async fn start(db: String, dir: tempfile::TempDir, pg: Option<(String, String)>) -> TestServer {
+        Self::start_with(db, dir, pg, Vec::new()).await
+    }
+
+    async fn start_with(
+        db: String,
+        dir: tempfile::TempDir,
+        pg: Option<(String, String)>,
+        env: Vec<(String, String)>,
+    ) -> TestServer {
         let sms = SmsSink::start().await;
-        let (child, base) = spawn_server(&db, "127.0.0.1:0", &sms.url, dir.path(), &[]).await;
+        let (child, base) = spawn_server(&db, "127.0.0.1:0", &sms, dir.path(), &env).await;
         TestServer {
             base,
             sms,
@@ -238,7 +328,7 @@ impl TestServer {
             db,
             _dir: dir,
             pg,
-            env: Vec::new(),
+            env,
         }
     }
 
@@ -278,9 +368,14 @@ impl TestServer {
     pub async fn restart(&mut self) {
         let addr = self.addr().to_string();
         let (child, base) =
-            spawn_server(&self.db, &addr, &self.sms.url, self._dir.path(), &self.env).await;
+            spawn_server(&self.db, &addr, &self.sms, self._dir.path(), &self.env).await;
         assert_eq!(base, self.base, "restarted on another address");
         self.child = child;
+    }
+
+    /// The server's `CONNECT_DATABASE` (for `connect-server import …` against the same store).
+    pub fn database(&self) -> &str {
+        &self.db
     }
 
     /// The listening address.
@@ -326,11 +421,6 @@ impl TestServer {
         }
     }
 
-    /// The `CONNECT_DATABASE` URL the server runs on.
-    pub fn database(&self) -> &str {
-        &self.db
-    }
-
     /// Runs `connect-server import <args…>` against this server's database and returns its
     /// stdout; panics with its stderr when it fails. A running server sees the import after
     /// [`Self::kill_hard`] + [`Self::restart`] (it builds its geo indexes at start).
@@ -339,7 +429,7 @@ impl TestServer {
             .arg("import")
             .args(args)
             .env("CONNECT_DATABASE", &self.db)
-            .env("CONNECT_SECRET_KEY", "e2e-secret-e2e-secret-e2e-secret-e2e")
+            .env("CONNECT_SECRET_KEY", SECRET_KEY)
             .env("RUST_LOG", "warn")
             .current_dir(self._dir.path())
             .output()
@@ -493,6 +583,7 @@ pub struct World {
     pub a: Tenant,
     pub b: Tenant,
     clients: Vec<(Actor, Client)>,
+    user_ids: Vec<(Actor, String)>,
 }
 
 impl World {
@@ -520,11 +611,17 @@ impl World {
         for actor in Actor::ALL.into_iter().filter(|a| *a != Actor::Admin) {
             clients.push((actor, server.login(actor.phone()).await));
         }
+        let mut user_ids = Vec::new();
+        for (actor, client) in &clients {
+            let (_, me) = client.get("/v1/me").await;
+            user_ids.push((*actor, me["user_id"].as_str().expect("user id").to_owned()));
+        }
         World {
             server,
             a,
             b,
             clients,
+            user_ids,
         }
     }
 
@@ -588,6 +685,16 @@ impl World {
             account_id,
             meter_id: meter["id"].as_str().unwrap().to_owned(),
         }
+    }
+
+    /// The user id of an actor.
+    pub fn user_id(&self, actor: Actor) -> &str {
+        &self
+            .user_ids
+            .iter()
+            .find(|(a, _)| *a == actor)
+            .expect("every actor is logged in")
+            .1
     }
 
     /// The logged-in client of an actor.

@@ -269,6 +269,98 @@ fn routes() -> Vec<RouteCase> {
             body: |_| Some(json!({})),
             allowed: &[StaffX, Admin],
         },
+        // The company cabinet (issue 6). REPORT_FRESH is accepted by the status case above.
+        RouteCase {
+            method: Method::POST,
+            path: |_| format!("/v1/company/reports/{REPORT_FRESH}/assign"),
+            body: |w| Some(json!({"user_id": w.user_id(StaffX)})),
+            allowed: &[StaffX],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |w| format!("/v1/company/staff?company_id={}", w.a.company_id),
+            body: none,
+            allowed: &[StaffX, Admin],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |_| "/v1/company/staff/invites".into(),
+            body: |w| Some(json!({"company_id": w.a.company_id, "name": "Plumber"})),
+            allowed: &[StaffX, Admin],
+        },
+        // A guessed invite token joins nobody anywhere.
+        RouteCase {
+            method: Method::POST,
+            path: |_| "/v1/invites/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/accept".into(),
+            body: none,
+            allowed: &[],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |_| "/cabinet".into(),
+            body: none,
+            allowed: &[StaffX, StaffY],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |_| format!("/cabinet/reports/{REPORT_FRESH}"),
+            body: none,
+            allowed: &[StaffX],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |_| format!("/cabinet/reports/{REPORT_FRESH}/photos/0"),
+            body: none,
+            allowed: &[ResidentA, StaffX],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |_| format!("/cabinet/reports/{REPORT_FRESH}/status"),
+            body: |_| Some(json!({"action": "in_progress", "comment": "plumber on the way"})),
+            allowed: &[StaffX],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |_| format!("/cabinet/reports/{REPORT_FRESH}/assign"),
+            body: |w| Some(json!({"user_id": w.user_id(StaffX)})),
+            allowed: &[StaffX],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |_| format!("/cabinet/reports/{REPORT_FRESH}/comments"),
+            body: |_| Some(json!({"text": "we will be there at 3 pm"})),
+            allowed: &[StaffX],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |w| format!("/cabinet/staff?company_id={}", w.a.company_id),
+            body: none,
+            allowed: &[StaffX, Admin],
+        },
+        RouteCase {
+            method: Method::POST,
+            path: |_| "/cabinet/staff/invites".into(),
+            body: |w| Some(json!({"company_id": w.a.company_id, "name": "Electrician"})),
+            allowed: &[StaffX, Admin],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |w| format!("/v1/authority/dashboard?region={}", w.a.region_id),
+            body: none,
+            allowed: &[AuthorityR1, Admin],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |w| format!("/v1/authority/dashboard.csv?region={}", w.a.region_id),
+            body: none,
+            allowed: &[AuthorityR1, Admin],
+        },
+        RouteCase {
+            method: Method::GET,
+            path: |w| format!("/dashboard?region={}", w.a.region_id),
+            body: none,
+            allowed: &[AuthorityR1, Admin],
+        },
     ]
 }
 
@@ -444,6 +536,10 @@ async fn sessionless_calls_to_private_routes_get_401_with_the_error_shape() {
         (Method::GET, "/v1/reports"),
         (Method::GET, "/v1/company/reports"),
         (Method::GET, "/v1/sync"),
+        (Method::GET, "/cabinet"),
+        (Method::GET, "/v1/authority/dashboard"),
+        (Method::GET, "/v1/company/staff"),
+        (Method::POST, "/v1/admin/rating:import"),
         (Method::POST, "/v1/accounts:claim"),
     ] {
         let (s, body) = anon.call(method, path, None).await;

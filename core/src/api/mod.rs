@@ -17,3 +17,6 @@ pub mod reports;
 pub mod sync;
 
 pub use error::{ErrorBody, ErrorCode};
+pub mod dashboard;
+pub mod rating;
+pub mod staff;

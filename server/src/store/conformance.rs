@@ -33,6 +33,7 @@ pub use super::conformance_outages::*;
 pub use super::conformance_points::*;
 pub use super::conformance_qr::*;
 pub use super::conformance_report_feed::*;
+pub use super::conformance_staff::*;
 
 /// A store under test plus what must be cleaned up after it.
 pub struct Fixture {
@@ -948,6 +949,11 @@ macro_rules! store_conformance_tests {
                 the_report_feed_lists_filings_and_events_in_commit_order_per_author,
                 a_client_action_id_is_applied_once_and_names_its_report,
                 a_cursor_never_misses_or_repeats_an_entry_while_writers_commit_concurrently,
+                a_first_invite_is_stored_once_while_the_company_has_no_staff,
+                an_invite_joins_once_before_its_expiry_and_names_the_staff_member,
+                concurrent_redemptions_of_one_invite_join_exactly_once,
+                assignments_replace_each_other_and_every_staff_step_leaves_a_resident_visible_event,
+                rating_criteria_upsert_by_company_and_list_by_region,
             );
         }
     };

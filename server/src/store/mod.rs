@@ -38,10 +38,17 @@ mod conformance_points;
 mod conformance_qr;
 #[cfg(test)]
 mod conformance_report_feed;
+#[cfg(test)]
+mod conformance_staff;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+pub mod rating;
 pub mod readings;
 pub mod sqlite;
+pub mod staff;
+
+pub use rating::RatingStore;
+pub use staff::{InviteRecord, NewInvite, Redeemed, StaffRecord, StaffStore};
 
 /// Sessions slide their expiry in steps of this size, so a busy session costs one write per hour
 /// rather than one per request.
@@ -768,6 +775,8 @@ pub trait Store:
     + GeoStore
     + QrStore
     + ReportFeedStore
+    + StaffStore
+    + RatingStore
     + Send
     + Sync
 {

@@ -75,6 +75,11 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../../../migrations/postgres/0010_outage_removals.sql"),
     ),
     (
+        11,
+        "cabinet",
+        include_str!("../../../migrations/postgres/0011_cabinet.sql"),
+    ),
+    (
         12,
         "report_feed",
         include_str!("../../../migrations/postgres/0012_report_feed.sql"),
@@ -84,7 +89,9 @@ pub(crate) const MIGRATIONS: &[(i32, &str, &str)] = &[
 mod outages;
 mod points;
 mod qr;
+mod rating;
 mod readings;
+mod staff;
 
 /// The PostgreSQL store.
 pub struct PgStore {

@@ -64,7 +64,7 @@ pub(super) async fn load(
         .transpose()
 }
 
-async fn append_event(
+pub(super) async fn append_event(
     c: &impl GenericClient,
     id: ReportId,
     status: Option<ReportStatus>,

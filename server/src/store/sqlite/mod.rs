@@ -84,6 +84,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../../migrations/sqlite/0010_outage_removals.sql"),
     ),
     (
+        11,
+        "cabinet",
+        include_str!("../../../migrations/sqlite/0011_cabinet.sql"),
+    ),
+    (
         12,
         "report_feed",
         include_str!("../../../migrations/sqlite/0012_report_feed.sql"),
@@ -96,7 +101,9 @@ mod qr;
 
 const READERS: usize = 4;
 
+mod rating;
 mod readings;
+mod staff;
 
 /// Work for the writer thread: a job with its own transaction, or a batch of readings that the
 /// thread commits together with the batches queued behind it (group commit).

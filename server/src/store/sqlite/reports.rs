@@ -58,7 +58,7 @@ pub(super) fn load(conn: &Connection, id: ReportId) -> Result<Option<ReportRecor
         .optional()?)
 }
 
-fn append_event(
+pub(super) fn append_event(
     conn: &Connection,
     id: ReportId,
     status: Option<ReportStatus>,
