@@ -2,7 +2,7 @@
 # Installs what the test suite needs, idempotently, on a fresh Debian machine of the project's kind:
 # Debian packages (JNA and JUnit for the Kotlin binding tests, PostGIS for the geo benchmark,
 # osmium-tool to build the .osm.pbf of the OSM import test, qpdf, poppler-utils and DejaVu fonts for
-# the sticker-sheet PDF and its tests), the
+# the sticker-sheet PDF and its tests, libclang for nokhwa's camera bindings in the `camera` feature), the
 # Kotlin compiler from npm (cached under .tools/), and makes sure the local PostgreSQL is running.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,7 +10,7 @@ tools="$root/.tools"
 mkdir -p "$tools"
 
 need_pkgs=()
-for pkg in libjna-java junit4 postgresql-15-postgis-3 chromium chromium-driver osmium-tool qpdf poppler-utils fonts-dejavu-core; do
+for pkg in libjna-java junit4 postgresql-15-postgis-3 chromium chromium-driver osmium-tool qpdf poppler-utils fonts-dejavu-core libclang-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -16,6 +16,9 @@ cargo fmt --all -- --check
 
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The desktop till's webcam capture (nokhwa) is behind the CLI's `camera` feature: lint it too, so
+# `connect scan --camera` and `connect partner redeem --camera` keep compiling.
+cargo clippy -p connect-cli --features camera --all-targets --locked -- -D warnings
 
 step "build the binaries the end-to-end and Kotlin tests start"
 # Exactly the two builds scripts/kotlin-tests.sh makes, so it reuses them: every distinct package
