@@ -237,6 +237,10 @@ impl HttpTransport {
     fn post<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> reqwest::RequestBuilder {
         self.client.post(format!("{}{path}", self.base)).json(body)
     }
+
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(format!("{}{path}", self.base))
+    }
 }
 
 /// The error of a non-2xx answer.
@@ -304,12 +308,7 @@ impl Transport for HttpTransport {
     }
 
     async fn property(&self, token: &str) -> Result<PropertyResponse, TransportError> {
-        self.send(
-            self.client
-                .get(format!("{}/v1/property", self.base))
-                .bearer_auth(token),
-        )
-        .await
+        self.send(self.get("/v1/property").bearer_auth(token)).await
     }
 
     async fn upload_readings(
@@ -324,29 +323,18 @@ impl Transport for HttpTransport {
     async fn outages_in(&self, bbox: [f64; 4]) -> Result<OutageListResponse, TransportError> {
         let [w, s, e, n] = bbox;
         self.send(
-            self.client
-                .get(format!("{}/v1/outages", self.base))
+            self.get("/v1/outages")
                 .query(&[("bbox", format!("{w},{s},{e},{n}"))]),
         )
         .await
     }
 
     async fn me(&self, token: &str) -> Result<MeResponse, TransportError> {
-        self.send(
-            self.client
-                .get(format!("{}/v1/me", self.base))
-                .bearer_auth(token),
-        )
-        .await
+        self.send(self.get("/v1/me").bearer_auth(token)).await
     }
 
     async fn points(&self, token: &str) -> Result<PointsResponse, TransportError> {
-        self.send(
-            self.client
-                .get(format!("{}/v1/points", self.base))
-                .bearer_auth(token),
-        )
-        .await
+        self.send(self.get("/v1/points").bearer_auth(token)).await
     }
 
     async fn create_voucher(
@@ -373,8 +361,7 @@ impl Transport for HttpTransport {
         if_none_match: Option<&str>,
     ) -> Result<PackDownload, TransportError> {
         let mut request = self
-            .client
-            .get(format!("{}/v1/geo/pack", self.base))
+            .get("/v1/geo/pack")
             .query(&[("region", region)])
             .timeout(PACK_TIMEOUT);
         if let Some(etag) = if_none_match {
@@ -407,11 +394,7 @@ impl Transport for HttpTransport {
     }
 
     async fn report_categories(&self) -> Result<CategoriesResponse, TransportError> {
-        self.send(
-            self.client
-                .get(format!("{}/v1/report-categories", self.base)),
-        )
-        .await
+        self.send(self.get("/v1/report-categories")).await
     }
 
     async fn file_report(
@@ -450,10 +433,7 @@ impl Transport for HttpTransport {
     }
 
     async fn pull(&self, token: &str, since: Option<&str>) -> Result<SyncResponse, TransportError> {
-        let mut request = self
-            .client
-            .get(format!("{}/v1/sync", self.base))
-            .bearer_auth(token);
+        let mut request = self.get("/v1/sync").bearer_auth(token);
         if let Some(since) = since {
             request = request.query(&[("since", since)]);
         }
