@@ -519,6 +519,46 @@ impl Client {
         assert!(s.is_success(), "POST {path}: {s} {v}");
         v
     }
+
+    /// As the admin: company `company` (region R1) managing building `building` with apartment
+    /// `apartment`, where `resident` lives and whose staff member is `staff`.
+    pub async fn seed_home(
+        &self,
+        company: &str,
+        building: &str,
+        apartment: &str,
+        resident: &str,
+        staff: &str,
+    ) {
+        self.post_ok(
+            "/v1/admin/companies",
+            json!({"id": company, "name": format!("UK {company}"), "tax_id": null, "phone": null,
+                   "email": null, "region_id": "R1"}),
+        )
+        .await;
+        self.post_ok(
+            "/v1/admin/buildings",
+            json!({"buildings": [{"id": building, "address": format!("{company} street 1"),
+                   "company_id": company, "region_id": "R1", "lat": 59.2, "lon": 39.9}]}),
+        )
+        .await;
+        let apt = self
+            .post_ok(
+                "/v1/admin/apartments",
+                json!({"building_id": building, "number": apartment}),
+            )
+            .await;
+        self.post_ok(
+            "/v1/admin/residents",
+            json!({"phone": resident, "apartment_id": apt["id"]}),
+        )
+        .await;
+        self.post_ok(
+            "/v1/admin/grants",
+            json!({"phone": staff, "role": "company_staff", "scope": company}),
+        )
+        .await;
+    }
 }
 
 /// Who calls a route in authorization tests.

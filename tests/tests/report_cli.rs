@@ -53,38 +53,7 @@ async fn staff_action(staff: &Client, id: &str, action: &str, comment: &str) {
 async fn a_resident_files_follows_rates_once_and_reopens_a_report_from_the_command_line() {
     let server = TestServer::sqlite().await;
     let admin = server.login(ADMIN_PHONE).await;
-    admin
-        .post_ok(
-            "/v1/admin/companies",
-            json!({"id": "C", "name": "UK C", "tax_id": null, "phone": null, "email": null,
-                   "region_id": "R1"}),
-        )
-        .await;
-    admin
-        .post_ok(
-            "/v1/admin/buildings",
-            json!({"buildings": [{"id": "C1", "address": "C street 1", "company_id": "C",
-                   "region_id": "R1", "lat": 59.2, "lon": 39.9}]}),
-        )
-        .await;
-    let apt = admin
-        .post_ok(
-            "/v1/admin/apartments",
-            json!({"building_id": "C1", "number": "5"}),
-        )
-        .await;
-    admin
-        .post_ok(
-            "/v1/admin/residents",
-            json!({"phone": RESIDENT, "apartment_id": apt["id"]}),
-        )
-        .await;
-    admin
-        .post_ok(
-            "/v1/admin/grants",
-            json!({"phone": STAFF, "role": "company_staff", "scope": "C"}),
-        )
-        .await;
+    admin.seed_home("C", "C1", "5", RESIDENT, STAFF).await;
     let staff = server.login(STAFF).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");

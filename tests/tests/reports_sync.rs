@@ -183,38 +183,7 @@ fn status_changes(recorder: &Recorder, id: ReportId) -> Vec<(ReportStatus, Optio
 
 async fn run(server: TestServer) -> TestServer {
     let admin = server.login(ADMIN_PHONE).await;
-    admin
-        .post_ok(
-            "/v1/admin/companies",
-            json!({"id": "R", "name": "UK R", "tax_id": null, "phone": null, "email": null,
-                   "region_id": "R1"}),
-        )
-        .await;
-    admin
-        .post_ok(
-            "/v1/admin/buildings",
-            json!({"buildings": [{"id": "R1", "address": "R street 1", "company_id": "R",
-                   "region_id": "R1", "lat": 59.2, "lon": 39.9}]}),
-        )
-        .await;
-    let apt = admin
-        .post_ok(
-            "/v1/admin/apartments",
-            json!({"building_id": "R1", "number": "12"}),
-        )
-        .await;
-    admin
-        .post_ok(
-            "/v1/admin/residents",
-            json!({"phone": RESIDENT, "apartment_id": apt["id"]}),
-        )
-        .await;
-    admin
-        .post_ok(
-            "/v1/admin/grants",
-            json!({"phone": STAFF, "role": "company_staff", "scope": "R"}),
-        )
-        .await;
+    admin.seed_home("R", "R1", "12", RESIDENT, STAFF).await;
     let staff = server.login(STAFF).await;
     let proxy = FaultProxy::start(
         &server.base,
