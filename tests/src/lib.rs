@@ -520,6 +520,32 @@ impl Client {
         v
     }
 
+    /// As the admin: one apartment "1" in each of `buildings` with a resident whose phone is
+    /// `phone_prefix` followed by the building's index; returns those phones in order.
+    pub async fn resident_per_building(
+        &self,
+        buildings: impl IntoIterator<Item = &str>,
+        phone_prefix: &str,
+    ) -> Vec<String> {
+        let mut phones = Vec::new();
+        for (i, id) in buildings.into_iter().enumerate() {
+            let apt = self
+                .post_ok(
+                    "/v1/admin/apartments",
+                    json!({"building_id": id, "number": "1"}),
+                )
+                .await;
+            let phone = format!("{phone_prefix}{i}");
+            self.post_ok(
+                "/v1/admin/residents",
+                json!({"phone": phone, "apartment_id": apt["id"]}),
+            )
+            .await;
+            phones.push(phone);
+        }
+        phones
+    }
+
     /// As the admin: company `company` (region R1) managing building `building` with apartment
     /// `apartment`, where `resident` lives and whose staff member is `staff`.
     pub async fn seed_home(

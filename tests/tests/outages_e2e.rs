@@ -43,23 +43,9 @@ async fn seed(admin: &Client) -> Vec<String> {
     admin
         .post_ok("/v1/admin/buildings", json!({ "buildings": buildings }))
         .await;
-    let mut phones = Vec::new();
-    for (i, (id, _)) in BUILDINGS.iter().enumerate() {
-        let apt = admin
-            .post_ok(
-                "/v1/admin/apartments",
-                json!({"building_id": id, "number": "1"}),
-            )
-            .await;
-        let phone = format!("+7000000050{i}");
-        admin
-            .post_ok(
-                "/v1/admin/residents",
-                json!({"phone": phone, "apartment_id": apt["id"]}),
-            )
-            .await;
-        phones.push(phone);
-    }
+    let phones = admin
+        .resident_per_building(BUILDINGS.iter().map(|(id, _)| *id), "+7000000050")
+        .await;
     admin
         .post_ok(
             "/v1/admin/grants",

@@ -79,23 +79,9 @@ async fn seed(admin: &Client, buildings: &[(&str, f64, f64)]) -> Vec<String> {
     admin
         .post_ok("/v1/admin/buildings", json!({ "buildings": list }))
         .await;
-    let mut phones = Vec::new();
-    for (i, (id, _, _)) in buildings.iter().enumerate() {
-        let apt = admin
-            .post_ok(
-                "/v1/admin/apartments",
-                json!({"building_id": id, "number": "1"}),
-            )
-            .await;
-        let phone = format!("+7000000070{i}");
-        admin
-            .post_ok(
-                "/v1/admin/residents",
-                json!({"phone": phone, "apartment_id": apt["id"]}),
-            )
-            .await;
-        phones.push(phone);
-    }
+    let phones = admin
+        .resident_per_building(buildings.iter().map(|(id, _, _)| *id), "+7000000070")
+        .await;
     admin
         .post_ok(
             "/v1/admin/grants",
