@@ -14,6 +14,7 @@ pub mod demo;
 pub mod demo_reports;
 pub mod error;
 pub mod geo;
+pub mod load_seed;
 pub mod mail;
 pub mod notify;
 pub mod ops;

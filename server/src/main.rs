@@ -54,6 +54,19 @@ enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
+    /// Create residents with a meter and a live session each for the load generator
+    /// (`cargo run --release -p connect-tests --bin loadgen`), write them as JSON, then exit.
+    SeedLoad {
+        /// How many residents.
+        #[arg(long, default_value_t = 1000)]
+        residents: usize,
+        /// Offset of the first resident's phone number (to add more residents to a store).
+        #[arg(long, default_value_t = 0)]
+        first: usize,
+        /// Where to write `{"residents": [{"token", "user_id", "meter_id"}]}`.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Write a printable sheet of signed stickers for every building a company manages.
     Stickers {
         /// The managing company's id.
@@ -118,6 +131,11 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Stickers { company, out, font }) => {
             run_stickers(&cli.config, company, &out, &font).await
         }
+        Some(Command::SeedLoad {
+            residents,
+            first,
+            out,
+        }) => run_seed_load(&cli.config, residents, first, &out).await,
         Some(Command::Demo) => run(cli.config, true).await,
         Some(Command::Serve) | None => run(cli.config, false).await,
     }
@@ -317,6 +335,29 @@ async fn run_import(config: &Config, what: ImportCommand) -> anyhow::Result<()> 
             );
         }
     }
+    Ok(())
+}
+
+async fn run_seed_load(
+    config: &Config,
+    residents: usize,
+    first: usize,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let keys = Keys::new(config.secret()?);
+    let db = DatabaseUrl::parse(&config.database)?;
+    let store = store::open(&db).await.context("opening the store")?;
+    let started = std::time::Instant::now();
+    let seed =
+        connect_server::load_seed::seed_load(store.as_ref(), &keys, residents, first).await?;
+    let json = serde_json::to_vec(&seed)?;
+    std::fs::write(out, json).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!(
+        "seeded {} load residents in {:.1} s into {}",
+        seed.residents.len(),
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
     Ok(())
 }
 
