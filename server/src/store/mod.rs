@@ -77,7 +77,7 @@ pub enum StoreError {
     #[cfg(feature = "postgres")]
     #[error("postgres pool: {0}")]
     Pool(String),
-    /// The SQLite writer thread is gone.
+    /// The store's writer (the SQLite writer thread, the PostgreSQL readings writer) is gone.
     #[error("store writer stopped")]
     WriterGone,
     /// A blocking task panicked or was cancelled.

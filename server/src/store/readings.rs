@@ -27,6 +27,22 @@ pub const MAX_QUEUED_ITEMS: usize = 50_000;
 /// The `Retry-After` an overloaded ingest answers with, in seconds.
 pub const OVERLOAD_RETRY_SECS: u32 = 1;
 
+/// Admits a request's `n` readings into the bounded ingest queue counted by `queued`, or refuses
+/// it with [`StoreError::Overloaded`] (answered as 429 + `Retry-After`). An empty queue always
+/// takes one batch, however large, so a big request is never refused forever. The caller gives
+/// the slots back when the readings leave the queue.
+pub fn admit(queued: &std::sync::atomic::AtomicUsize, n: usize) -> Result<(), StoreError> {
+    use std::sync::atomic::Ordering;
+    let before = queued.fetch_add(n, Ordering::Relaxed);
+    if before > 0 && before + n > MAX_QUEUED_ITEMS {
+        queued.fetch_sub(n, Ordering::Relaxed);
+        metrics::counter!("connect_readings_overloaded_total").increment(1);
+        return Err(StoreError::Overloaded);
+    }
+    metrics::gauge!("connect_readings_queue_items").set((before + n) as f64);
+    Ok(())
+}
+
 /// A reading id already stored, with the content it was stored with.
 #[derive(Debug, Clone)]
 pub struct StoredContent {

@@ -98,6 +98,8 @@ pub struct PgStore {
     pool: Pool,
     /// Readings of requests in flight (the bounded ingest queue).
     queued_items: std::sync::atomic::AtomicUsize,
+    /// Requests waiting for the readings group-commit writer.
+    readings: tokio::sync::mpsc::UnboundedSender<readings::ReadingJob>,
 }
 
 fn ts(ms: i64) -> DateTime<Utc> {
@@ -133,9 +135,12 @@ impl PgStore {
             .max_size(16)
             .build()
             .map_err(|e| StoreError::Open(e.to_string()))?;
+        let (readings, jobs) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(readings::readings_writer(pool.clone(), jobs));
         let store = PgStore {
             pool,
             queued_items: std::sync::atomic::AtomicUsize::new(0),
+            readings,
         };
         store.migrate().await?;
         Ok(store)

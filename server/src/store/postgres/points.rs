@@ -53,14 +53,31 @@ pub(super) async fn queue_earnings(
     sources: &[String],
     earned_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    if sources.is_empty() {
+    let rows: Vec<(UserId, String, DateTime<Utc>)> = sources
+        .iter()
+        .map(|s| (user, s.clone(), earned_at))
+        .collect();
+    queue_earnings_of(c, reason, &rows).await
+}
+
+/// [`queue_earnings`] for several users at once (user, source, earned at): one statement for a
+/// whole group commit of readings.
+pub(super) async fn queue_earnings_of(
+    c: &impl GenericClient,
+    reason: LedgerReason,
+    rows: &[(UserId, String, DateTime<Utc>)],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
         return Ok(());
     }
+    let users: Vec<Uuid> = rows.iter().map(|r| r.0.0).collect();
+    let sources: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    let at: Vec<DateTime<Utc>> = rows.iter().map(|r| r.2).collect();
     c.execute(
         "INSERT INTO points_earnings (user_id, reason, source_id, earned_at)
-         SELECT $1, $2, s, $4 FROM unnest($3::text[]) AS s
+         SELECT u, $1, s, t FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS x(u, s, t)
          ON CONFLICT DO NOTHING",
-        &[&user.0, &reason.as_str(), &sources, &earned_at],
+        &[&reason.as_str(), &users, &sources, &at],
     )
     .await?;
     Ok(())

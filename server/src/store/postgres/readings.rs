@@ -1,7 +1,10 @@
-//! Readings on PostgreSQL: one transaction per request, a handful of set-wise statements per
-//! batch (the resident's meters, the ids already stored, the two history rows per item through
-//! `LATERAL`, one multi-row `INSERT … ON CONFLICT DO NOTHING`), and a read-back of the ids a
-//! concurrent request stored first. UUIDv7 keys keep the inserts appending.
+//! Readings on PostgreSQL: group commit. Requests queue for one writer task per server process
+//! ([`readings_writer`]), which takes every request that arrived while the previous group
+//! committed and stores them in one transaction with a handful of set-wise statements for the
+//! whole group (the residents' meters, the ids already stored, the two history rows per item
+//! through `LATERAL`, one multi-row `INSERT … ON CONFLICT DO NOTHING`, the on-time points
+//! earnings), and a read-back of the ids another replica stored first. One commit (one WAL
+//! flush) then answers hundreds of requests. UUIDv7 keys keep the inserts appending.
 //!
 //! The insert runs under a transaction-scoped advisory lock so `seq` order equals commit order:
 //! a `/v1/sync` cursor can then never pass a row that commits later with a smaller number.
@@ -20,6 +23,8 @@ use connect_core::{
     property::{UtilityKind, UtilityProvider},
     readings::{Reading, validation::SubmissionWindow},
 };
+use deadpool_postgres::Pool;
+use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
 
@@ -27,7 +32,7 @@ use super::{PgStore, meter_row};
 use crate::store::{
     MeterScope, ReadingStore, StoreError,
     readings::{
-        MAX_QUEUED_ITEMS, MeterContext, StoredContent, from_micros, history_row, judge, micros,
+        MeterContext, StoredContent, admit, from_micros, history_row, judge, micros,
         replay_outcome, server_now, stored_reading, unknown_meter, vals_json,
     },
 };
@@ -107,6 +112,303 @@ fn stored_row(r: &Row, at: usize) -> Result<StoredReading, StoreError> {
     )
 }
 
+/// Readings one group transaction takes at most (bounds its latency).
+const GROUP_ITEMS: usize = 5_000;
+
+/// One request's batch, waiting for the writer.
+pub(super) struct ReadingJob {
+    user: UserId,
+    items: Vec<Reading>,
+    now: DateTime<Utc>,
+    reply: oneshot::Sender<Result<Vec<ReadingResult>, StoreError>>,
+}
+
+/// The group-commit writer: takes every request queued while the previous group committed (up to
+/// [`GROUP_ITEMS`] readings), judges and stores them in one transaction with set-wise statements,
+/// and answers each request after the commit. A group that fails is retried one request at a
+/// time, so a request that breaks a statement fails alone.
+pub(super) async fn readings_writer(pool: Pool, mut jobs: mpsc::UnboundedReceiver<ReadingJob>) {
+    while let Some(first) = jobs.recv().await {
+        let mut items = first.items.len();
+        let mut group = vec![first];
+        while items < GROUP_ITEMS {
+            match jobs.try_recv() {
+                Ok(job) => {
+                    items += job.items.len();
+                    group.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        metrics::histogram!("connect_readings_group_items").record(items as f64);
+        match commit_group(&pool, &group).await {
+            Ok(answers) => {
+                for (job, answer) in group.into_iter().zip(answers) {
+                    // A caller that went away (cancelled request) retries and gets `duplicate`.
+                    let _ = job.reply.send(Ok(answer));
+                }
+            }
+            Err(e) if group.len() == 1 => {
+                tracing::error!(error = %e, "readings commit failed");
+                if let Some(job) = group.pop() {
+                    let _ = job.reply.send(Err(e));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, requests = group.len(), "readings group commit failed; retrying one by one");
+                for job in group {
+                    let one = std::slice::from_ref(&job);
+                    let answer = commit_group(&pool, one)
+                        .await
+                        .map(|mut a| a.pop().unwrap_or_default());
+                    let _ = job.reply.send(answer);
+                }
+            }
+        }
+    }
+}
+
+/// Judges and stores the readings of `group` (in request order, items in queue order) in one
+/// transaction; one list of per-item outcomes per request.
+async fn commit_group(
+    pool: &Pool,
+    group: &[ReadingJob],
+) -> Result<Vec<Vec<ReadingResult>>, StoreError> {
+    let mut c = pool
+        .get()
+        .await
+        .map_err(|e| StoreError::Pool(e.to_string()))?;
+    let tx = c.transaction().await?;
+
+    // The residents' meters, keyed by (resident, meter): a meter the request's resident does not
+    // live with is unknown to that request.
+    let meter_ids: Vec<Uuid> = group
+        .iter()
+        .flat_map(|j| j.items.iter().map(|i| i.meter_id.0))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let user_ids: Vec<Uuid> = group
+        .iter()
+        .map(|j| j.user.0)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut meters: HashMap<(Uuid, MeterId), MeterContext> = HashMap::new();
+    for r in tx
+        .query(
+            "SELECT m.id, m.apartment_id, m.account_id, m.kind, m.serial, m.integer_digits,
+                    m.fraction_digits, m.tariffs, m.installed_on, m.next_verification_on,
+                    m.replaces, p.window_start_day, p.window_end_day, ra.user_id
+             FROM meters m
+             JOIN resident_apartments ra ON ra.apartment_id = m.apartment_id
+                  AND ra.user_id = ANY($2)
+             JOIN accounts a ON a.id = m.account_id
+             LEFT JOIN providers p ON p.id = a.provider_id
+             WHERE m.id = ANY($1)",
+            &[&meter_ids, &user_ids],
+        )
+        .await?
+    {
+        let meter = meter_row(&r)?;
+        let start: Option<i16> = r.get(11);
+        let end: Option<i16> = r.get(12);
+        let window = start.zip(end).map(|(s, e)| SubmissionWindow {
+            start_day: u8::try_from(s).unwrap_or(1),
+            end_day: u8::try_from(e).unwrap_or(31),
+        });
+        meters.insert((r.get(13), meter.id), MeterContext { meter, window });
+    }
+
+    let ids: Vec<Uuid> = group
+        .iter()
+        .flat_map(|j| j.items.iter().map(|i| i.id.0))
+        .collect();
+    let stored = stored_by_id(&*tx, &ids).await?;
+
+    // The two history rows of every new item on one of its resident's meters, in one query.
+    let fresh: Vec<&Reading> = group
+        .iter()
+        .flat_map(|j| j.items.iter().map(move |i| (j.user.0, i)))
+        .filter(|(u, i)| meters.contains_key(&(*u, i.meter_id)) && !stored.contains_key(&i.id.0))
+        .map(|(_, i)| i)
+        .collect();
+    let mut history: Vec<Vec<Reading>> = vec![Vec::new(); fresh.len()];
+    if !fresh.is_empty() {
+        let f_meters: Vec<Uuid> = fresh.iter().map(|i| i.meter_id.0).collect();
+        let f_times: Vec<DateTime<Utc>> = fresh
+            .iter()
+            .map(|i| from_micros(micros(i.taken_at)))
+            .collect();
+        for r in tx
+            .query(
+                "SELECT q.ord, f.id, f.vals, f.taken_at, l.id, l.vals, l.taken_at
+                 FROM unnest($1::uuid[], $2::timestamptz[]) WITH ORDINALITY
+                      AS q(meter_id, taken_at, ord)
+                 LEFT JOIN LATERAL (SELECT id, vals, taken_at FROM readings r
+                      WHERE r.meter_id = q.meter_id AND r.taken_at <= q.taken_at
+                      ORDER BY r.taken_at, r.id LIMIT 1) f ON true
+                 LEFT JOIN LATERAL (SELECT id, vals, taken_at FROM readings r
+                      WHERE r.meter_id = q.meter_id AND r.taken_at <= q.taken_at
+                      ORDER BY r.taken_at DESC, r.id DESC LIMIT 1) l ON true",
+                &[&f_meters, &f_times],
+            )
+            .await?
+        {
+            let ord: i64 = r.get(0);
+            let Some(at) = usize::try_from(ord - 1).ok().filter(|i| *i < fresh.len()) else {
+                continue;
+            };
+            let meter = fresh[at].meter_id;
+            for col in [1, 4] {
+                if let Some(id) = r.get::<_, Option<Uuid>>(col) {
+                    history[at].push(history_row(
+                        ReadingId(id),
+                        meter,
+                        r.get(col + 1),
+                        micros(r.get(col + 2)),
+                    )?);
+                }
+            }
+        }
+    }
+
+    let mut answers: Vec<Vec<ReadingResult>> = Vec::with_capacity(group.len());
+    // Accepted earlier in this group: later items see them as history and as duplicates.
+    let mut batch: HashMap<Uuid, StoredContent> = HashMap::new();
+    let mut batch_history: HashMap<MeterId, Vec<Reading>> = HashMap::new();
+    let mut rows: Vec<InsertRow> = Vec::new();
+    // Accepted inside a known submission window: they earn points (resident, time).
+    let mut on_time: HashMap<Uuid, (UserId, DateTime<Utc>)> = HashMap::new();
+    let mut fresh_at = 0usize;
+    for job in group {
+        let now = job.now;
+        let mut results: Vec<ReadingResult> = Vec::with_capacity(job.items.len());
+        for item in &job.items {
+            let outcome = match meters.get(&(job.user.0, item.meter_id)) {
+                None => unknown_meter(),
+                Some(ctx) => {
+                    if let Some(s) = stored.get(&item.id.0) {
+                        replay_outcome(s, item)?
+                    } else {
+                        let mut hist = std::mem::take(&mut history[fresh_at]);
+                        fresh_at += 1;
+                        if let Some(s) = batch.get(&item.id.0) {
+                            replay_outcome(s, item)?
+                        } else {
+                            if let Some(more) = batch_history.get(&item.meter_id) {
+                                hist.extend(more.iter().cloned());
+                            }
+                            match judge(ctx, &hist, item, now) {
+                                Err(rejected) => rejected,
+                                Ok(late) => {
+                                    if !late && ctx.window.is_some() {
+                                        on_time.insert(item.id.0, (job.user, now));
+                                    }
+                                    let vals = vals_json(&item.values)?;
+                                    let taken = from_micros(micros(item.taken_at));
+                                    batch.insert(
+                                        item.id.0,
+                                        StoredContent {
+                                            meter_id: item.meter_id,
+                                            vals: vals.clone(),
+                                            taken_at_us: micros(taken),
+                                            confirmed_jump: item.confirmed_jump,
+                                            received_at_us: micros(now),
+                                        },
+                                    );
+                                    batch_history
+                                        .entry(item.meter_id)
+                                        .or_default()
+                                        .push(item.clone());
+                                    rows.push((
+                                        item.id.0,
+                                        item.meter_id.0,
+                                        vals,
+                                        taken,
+                                        item.confirmed_jump,
+                                        late,
+                                        now,
+                                    ));
+                                    ReadingOutcome::Accepted {
+                                        received_at: now,
+                                        late,
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+            results.push(ReadingResult {
+                id: item.id,
+                outcome,
+            });
+        }
+        answers.push(results);
+    }
+
+    if !rows.is_empty() {
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SEQ_LOCK])
+            .await?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+        let meter_col: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
+        let vals: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+        let taken: Vec<DateTime<Utc>> = rows.iter().map(|r| r.3).collect();
+        let confirmed: Vec<bool> = rows.iter().map(|r| r.4).collect();
+        let late: Vec<bool> = rows.iter().map(|r| r.5).collect();
+        let received: Vec<DateTime<Utc>> = rows.iter().map(|r| r.6).collect();
+        let inserted: HashSet<Uuid> = tx
+            .query(
+                "INSERT INTO readings (id, meter_id, vals, taken_at, confirmed_jump,
+                    received_at, late)
+                 SELECT i, m, v, t, c, r, l
+                 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[],
+                             $5::bool[], $6::timestamptz[], $7::bool[])
+                      AS x(i, m, v, t, c, r, l)
+                 ON CONFLICT (id) DO NOTHING RETURNING id",
+                &[
+                    &ids, &meter_col, &vals, &taken, &confirmed, &received, &late,
+                ],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        // Their points commit with the readings (settled by server::points).
+        let earned: Vec<(UserId, String, DateTime<Utc>)> = ids
+            .iter()
+            .filter(|id| inserted.contains(id))
+            .filter_map(|id| on_time.get(id).map(|(u, at)| (*u, id.to_string(), *at)))
+            .collect();
+        super::points::queue_earnings_of(&tx, LedgerReason::OnTimeReading, &earned).await?;
+        // A concurrent request (another replica) stored some of these ids first: answer as a
+        // replay of it.
+        let raced: Vec<Uuid> = ids
+            .iter()
+            .copied()
+            .filter(|i| !inserted.contains(i))
+            .collect();
+        if !raced.is_empty() {
+            let theirs = stored_by_id(&*tx, &raced).await?;
+            for (results, job) in answers.iter_mut().zip(group) {
+                for (res, item) in results.iter_mut().zip(&job.items) {
+                    if let Some(s) = theirs.get(&item.id.0)
+                        && matches!(res.outcome, ReadingOutcome::Accepted { .. })
+                    {
+                        res.outcome = replay_outcome(s, item)?;
+                    }
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(answers)
+}
+
+/// A row to insert: id, meter, values JSON, taken at, confirmed jump, late, received at.
+type InsertRow = (Uuid, Uuid, String, DateTime<Utc>, bool, bool, DateTime<Utc>);
+
 #[async_trait]
 impl ReadingStore for PgStore {
     async fn upsert_provider(&self, p: UtilityProvider) -> Result<(), StoreError> {
@@ -139,220 +441,18 @@ impl ReadingStore for PgStore {
             return Ok(Vec::new());
         }
         let n = items.len();
-        let before = self.queued_items.fetch_add(n, Ordering::Relaxed);
+        admit(&self.queued_items, n)?;
         let _slots = Slots(&self.queued_items, n);
-        if before > 0 && before + n > MAX_QUEUED_ITEMS {
-            metrics::counter!("connect_readings_overloaded_total").increment(1);
-            return Err(StoreError::Overloaded);
-        }
-        metrics::gauge!("connect_readings_queue_items").set((before + n) as f64);
-        metrics::histogram!("connect_readings_group_items").record(n as f64);
-        let now = server_now(now);
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-
-        let meter_ids: Vec<Uuid> = items
-            .iter()
-            .map(|i| i.meter_id.0)
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let mut meters: HashMap<MeterId, MeterContext> = HashMap::new();
-        for r in tx
-            .query(
-                "SELECT m.id, m.apartment_id, m.account_id, m.kind, m.serial, m.integer_digits,
-                        m.fraction_digits, m.tariffs, m.installed_on, m.next_verification_on,
-                        m.replaces, p.window_start_day, p.window_end_day
-                 FROM meters m
-                 JOIN resident_apartments ra ON ra.apartment_id = m.apartment_id
-                      AND ra.user_id = $2
-                 JOIN accounts a ON a.id = m.account_id
-                 LEFT JOIN providers p ON p.id = a.provider_id
-                 WHERE m.id = ANY($1)",
-                &[&meter_ids, &user.0],
-            )
-            .await?
-        {
-            let meter = meter_row(&r)?;
-            let start: Option<i16> = r.get(11);
-            let end: Option<i16> = r.get(12);
-            let window = start.zip(end).map(|(s, e)| SubmissionWindow {
-                start_day: u8::try_from(s).unwrap_or(1),
-                end_day: u8::try_from(e).unwrap_or(31),
-            });
-            meters.insert(meter.id, MeterContext { meter, window });
-        }
-
-        let ids: Vec<Uuid> = items.iter().map(|i| i.id.0).collect();
-        let stored = stored_by_id(&*tx, &ids).await?;
-
-        // The two history rows of every new item on one of the resident's meters, in one query.
-        let fresh: Vec<&Reading> = items
-            .iter()
-            .filter(|i| meters.contains_key(&i.meter_id) && !stored.contains_key(&i.id.0))
-            .collect();
-        let mut history: Vec<Vec<Reading>> = vec![Vec::new(); fresh.len()];
-        if !fresh.is_empty() {
-            let f_meters: Vec<Uuid> = fresh.iter().map(|i| i.meter_id.0).collect();
-            let f_times: Vec<DateTime<Utc>> = fresh
-                .iter()
-                .map(|i| from_micros(micros(i.taken_at)))
-                .collect();
-            for r in tx
-                .query(
-                    "SELECT q.ord, f.id, f.vals, f.taken_at, l.id, l.vals, l.taken_at
-                     FROM unnest($1::uuid[], $2::timestamptz[]) WITH ORDINALITY
-                          AS q(meter_id, taken_at, ord)
-                     LEFT JOIN LATERAL (SELECT id, vals, taken_at FROM readings r
-                          WHERE r.meter_id = q.meter_id AND r.taken_at <= q.taken_at
-                          ORDER BY r.taken_at, r.id LIMIT 1) f ON true
-                     LEFT JOIN LATERAL (SELECT id, vals, taken_at FROM readings r
-                          WHERE r.meter_id = q.meter_id AND r.taken_at <= q.taken_at
-                          ORDER BY r.taken_at DESC, r.id DESC LIMIT 1) l ON true",
-                    &[&f_meters, &f_times],
-                )
-                .await?
-            {
-                let ord: i64 = r.get(0);
-                let Some(slot) = usize::try_from(ord - 1)
-                    .ok()
-                    .and_then(|i| history.get_mut(i))
-                else {
-                    continue;
-                };
-                let meter = fresh[usize::try_from(ord - 1).unwrap_or(0)].meter_id;
-                for at in [1, 4] {
-                    if let Some(id) = r.get::<_, Option<Uuid>>(at) {
-                        slot.push(history_row(
-                            ReadingId(id),
-                            meter,
-                            r.get(at + 1),
-                            micros(r.get(at + 2)),
-                        )?);
-                    }
-                }
-            }
-        }
-
-        let mut results: Vec<ReadingResult> = Vec::with_capacity(n);
-        // Accepted earlier in this batch: later items see them as history and as duplicates.
-        let mut batch: HashMap<Uuid, StoredContent> = HashMap::new();
-        let mut batch_history: HashMap<MeterId, Vec<Reading>> = HashMap::new();
-        let mut rows: Vec<(Uuid, Uuid, String, DateTime<Utc>, bool, bool)> = Vec::new();
-        // Accepted inside a known submission window: they earn points.
-        let mut on_time: HashSet<Uuid> = HashSet::new();
-        let mut fresh_at = 0usize;
-        for item in &items {
-            let outcome = match meters.get(&item.meter_id) {
-                None => unknown_meter(),
-                Some(ctx) => {
-                    if let Some(s) = stored.get(&item.id.0) {
-                        replay_outcome(s, item)?
-                    } else {
-                        let mut hist = std::mem::take(&mut history[fresh_at]);
-                        fresh_at += 1;
-                        if let Some(s) = batch.get(&item.id.0) {
-                            replay_outcome(s, item)?
-                        } else {
-                            if let Some(more) = batch_history.get(&item.meter_id) {
-                                hist.extend(more.iter().cloned());
-                            }
-                            match judge(ctx, &hist, item, now) {
-                                Err(rejected) => rejected,
-                                Ok(late) => {
-                                    if !late && ctx.window.is_some() {
-                                        on_time.insert(item.id.0);
-                                    }
-                                    let vals = vals_json(&item.values)?;
-                                    let taken = from_micros(micros(item.taken_at));
-                                    batch.insert(
-                                        item.id.0,
-                                        StoredContent {
-                                            meter_id: item.meter_id,
-                                            vals: vals.clone(),
-                                            taken_at_us: micros(taken),
-                                            confirmed_jump: item.confirmed_jump,
-                                            received_at_us: micros(now),
-                                        },
-                                    );
-                                    batch_history
-                                        .entry(item.meter_id)
-                                        .or_default()
-                                        .push(item.clone());
-                                    rows.push((
-                                        item.id.0,
-                                        item.meter_id.0,
-                                        vals,
-                                        taken,
-                                        item.confirmed_jump,
-                                        late,
-                                    ));
-                                    ReadingOutcome::Accepted {
-                                        received_at: now,
-                                        late,
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            };
-            results.push(ReadingResult {
-                id: item.id,
-                outcome,
-            });
-        }
-
-        if !rows.is_empty() {
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SEQ_LOCK])
-                .await?;
-            let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
-            let meter_col: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
-            let vals: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
-            let taken: Vec<DateTime<Utc>> = rows.iter().map(|r| r.3).collect();
-            let confirmed: Vec<bool> = rows.iter().map(|r| r.4).collect();
-            let late: Vec<bool> = rows.iter().map(|r| r.5).collect();
-            let inserted: HashSet<Uuid> = tx
-                .query(
-                    "INSERT INTO readings (id, meter_id, vals, taken_at, confirmed_jump,
-                        received_at, late)
-                     SELECT i, m, v, t, c, $6, l
-                     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[],
-                                 $5::bool[], $7::bool[]) AS x(i, m, v, t, c, l)
-                     ON CONFLICT (id) DO NOTHING RETURNING id",
-                    &[&ids, &meter_col, &vals, &taken, &confirmed, &now, &late],
-                )
-                .await?
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
-            // Their points commit with the readings (settled by server::points).
-            let earned: Vec<String> = inserted
-                .iter()
-                .filter(|id| on_time.contains(id))
-                .map(Uuid::to_string)
-                .collect();
-            super::points::queue_earnings(&tx, user, LedgerReason::OnTimeReading, &earned, now)
-                .await?;
-            // A concurrent request stored some of these ids first: answer as a replay of it.
-            let raced: Vec<Uuid> = ids
-                .iter()
-                .copied()
-                .filter(|i| !inserted.contains(i))
-                .collect();
-            if !raced.is_empty() {
-                let theirs = stored_by_id(&*tx, &raced).await?;
-                for (res, item) in results.iter_mut().zip(&items) {
-                    if let Some(s) = theirs.get(&item.id.0)
-                        && matches!(res.outcome, ReadingOutcome::Accepted { .. })
-                    {
-                        res.outcome = replay_outcome(s, item)?;
-                    }
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(results)
+        let (reply, answer) = oneshot::channel();
+        self.readings
+            .send(ReadingJob {
+                user,
+                items,
+                now: server_now(now),
+                reply,
+            })
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
     }
 
     async fn meter_scope(&self, meter: MeterId) -> Result<Option<MeterScope>, StoreError> {

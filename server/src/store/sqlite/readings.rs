@@ -3,7 +3,7 @@
 //! Each request becomes one [`ReadingJob`]; the writer thread judges the jobs queued together in
 //! one transaction, each inside its own savepoint (a job that fails rolls back alone), commits
 //! once and only then answers every request with its own per-item outcomes. The queue in front
-//! of the writer is bounded by [`MAX_QUEUED_ITEMS`]; beyond it a request is refused at once.
+//! of the writer is bounded by [`MAX_QUEUED_ITEMS`](crate::store::readings::MAX_QUEUED_ITEMS); beyond it a request is refused at once.
 
 use std::{collections::HashMap, sync::atomic::Ordering};
 
@@ -23,8 +23,8 @@ use super::{Job, SqliteStore, meter_row, uuid_col};
 use crate::store::{
     MeterScope, ReadingStore, StoreError,
     readings::{
-        MAX_QUEUED_ITEMS, MeterContext, StoredContent, history_row, judge, micros, replay_outcome,
-        server_now, stored_reading, unknown_meter, vals_json,
+        MeterContext, StoredContent, admit, history_row, judge, micros, replay_outcome, server_now,
+        stored_reading, unknown_meter, vals_json,
     },
 };
 
@@ -308,14 +308,7 @@ impl ReadingStore for SqliteStore {
             return Ok(Vec::new());
         }
         let n = items.len();
-        let before = self.queued_items.fetch_add(n, Ordering::Relaxed);
-        // An empty queue always takes one batch, however large, so a big request is never
-        // refused forever.
-        if before > 0 && before + n > MAX_QUEUED_ITEMS {
-            self.queued_items.fetch_sub(n, Ordering::Relaxed);
-            metrics::counter!("connect_readings_overloaded_total").increment(1);
-            return Err(StoreError::Overloaded);
-        }
+        admit(&self.queued_items, n)?;
         let (reply, wait) = oneshot::channel();
         let job = ReadingJob {
             user,
