@@ -102,8 +102,10 @@ pub async fn settle(state: &AppState) -> Result<u64, StoreError> {
     let mut awarded = 0;
     loop {
         let page = state.store.pending_earnings(SETTLE_PAGE).await?;
-        for e in &page {
-            match state.store.award(award_for(state, e)).await? {
+        let awards = page.iter().map(|e| award_for(state, e)).collect();
+        let outcomes = state.store.award_all(awards).await?;
+        for (e, outcome) in page.iter().zip(outcomes) {
+            match outcome {
                 AwardOutcome::Awarded(points) => {
                     awarded += 1;
                     metrics::counter!("connect_points_awarded_total", "reason" => e.reason.as_str())

@@ -928,6 +928,7 @@ macro_rules! store_conformance_tests {
                 sync_pages_through_a_residents_readings_in_change_order,
                 concurrent_batches_are_committed_together_and_keep_their_own_outcomes,
                 earning_is_recorded_once_per_source_and_capped_per_month,
+                a_batch_of_awards_settles_like_one_award_after_another,
                 a_voucher_reserves_points_and_the_balance_never_goes_negative,
                 concurrent_reservations_never_overdraw,
                 a_voucher_is_redeemed_once_and_a_retried_attempt_gets_the_first_answer,

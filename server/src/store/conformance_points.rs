@@ -93,6 +93,38 @@ fn redeem(v: VoucherId, attempt: Uuid, cashier: UserId, partner: &str) -> Redeem
     }
 }
 
+pub async fn a_batch_of_awards_settles_like_one_award_after_another(s: &dyn Store) {
+    let a = user(s, 43).await;
+    let b = user(s, 44).await;
+    let outcomes = s
+        .award_all(vec![
+            earn(b, "batch-b1", 50, 120, now()),
+            earn(a, "batch-a1", 50, 120, now()),
+            earn(a, "batch-a1", 50, 120, now()),
+            earn(a, "batch-a2", 50, 120, now()),
+            earn(b, "batch-b2", 50, 120, now()),
+            earn(a, "batch-a3", 50, 120, now()),
+            earn(a, "batch-a4", 50, 120, now()),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        vec![
+            AwardOutcome::Awarded(50),
+            AwardOutcome::Awarded(50),
+            AwardOutcome::Duplicate,
+            AwardOutcome::Awarded(50),
+            AwardOutcome::Awarded(50),
+            AwardOutcome::Awarded(20),
+            AwardOutcome::Capped,
+        ]
+    );
+    assert_eq!(balance(s, a, now()).await, 120);
+    assert_eq!(balance(s, b, now()).await, 100);
+    assert!(s.award_all(Vec::new()).await.unwrap().is_empty());
+}
+
 pub async fn earning_is_recorded_once_per_source_and_capped_per_month(s: &dyn Store) {
     let u = user(s, 41).await;
     assert_eq!(

@@ -555,6 +555,9 @@ pub trait PointsStore: Send + Sync {
     /// Records an earning once per (user, reason, source), within the monthly cap, and removes
     /// the matching [`PendingEarning`] (if any) in the same transaction, whatever the outcome.
     async fn award(&self, award: NewAward) -> Result<AwardOutcome, StoreError>;
+    /// [`award`](PointsStore::award) for many earnings in one transaction (the settler's pages:
+    /// one commit instead of one per earning at the end-of-month peak); outcomes in input order.
+    async fn award_all(&self, awards: Vec<NewAward>) -> Result<Vec<AwardOutcome>, StoreError>;
     /// Earnings queued by the transactions that stored their events, oldest first, at most
     /// `limit`. A row stays until an [`award`](PointsStore::award) of its source commits.
     async fn pending_earnings(&self, limit: u32) -> Result<Vec<PendingEarning>, StoreError>;

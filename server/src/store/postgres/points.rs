@@ -210,6 +210,49 @@ async fn redeem(c: &impl GenericClient, cmd: &RedeemCommand) -> Result<RedeemOut
     Ok(outcome)
 }
 
+/// [`PointsStore::award`] inside the caller's transaction.
+async fn award_in(tx: &impl GenericClient, a: &NewAward) -> Result<AwardOutcome, StoreError> {
+    lock_user(tx, a.user).await?;
+    let reason = a.reason.as_str();
+    // Settled whatever the outcome: a duplicate or capped earning is not retried.
+    tx.execute(
+        "DELETE FROM points_earnings WHERE user_id = $1 AND reason = $2 AND source_id = $3",
+        &[&a.user.0, &reason, &a.source_id],
+    )
+    .await?;
+    let seen = tx
+        .query_opt(
+            "SELECT 1 FROM points_ledger WHERE user_id = $1 AND reason = $2 AND source_id = $3",
+            &[&a.user.0, &reason, &a.source_id],
+        )
+        .await?
+        .is_some();
+    if seen {
+        return Ok(AwardOutcome::Duplicate);
+    }
+    let month = month_of(a.now);
+    let used: i64 = tx
+        .query_one(
+            "SELECT COALESCE(SUM(delta), 0)::bigint FROM points_ledger
+             WHERE user_id = $1 AND reason = $2 AND month = $3",
+            &[&a.user.0, &reason, &month],
+        )
+        .await?
+        .get(0);
+    let points = a.amount.min(a.monthly_cap - used);
+    if points <= 0 {
+        return Ok(AwardOutcome::Capped);
+    }
+    tx.execute(
+        "INSERT INTO points_ledger (user_id, delta, reason, source_id, month, at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&a.user.0, &points, &reason, &a.source_id, &month, &a.now],
+    )
+    .await
+    .map_err(classify)?;
+    Ok(AwardOutcome::Awarded(points))
+}
+
 #[async_trait]
 impl PointsStore for PgStore {
     async fn upsert_partner(
@@ -271,48 +314,23 @@ impl PointsStore for PgStore {
     async fn award(&self, a: NewAward) -> Result<AwardOutcome, StoreError> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        lock_user(&tx, a.user).await?;
-        let reason = a.reason.as_str();
-        // Settled whatever the outcome: a duplicate or capped earning is not retried.
-        tx.execute(
-            "DELETE FROM points_earnings WHERE user_id = $1 AND reason = $2 AND source_id = $3",
-            &[&a.user.0, &reason, &a.source_id],
-        )
-        .await?;
-        let seen = tx
-            .query_opt(
-                "SELECT 1 FROM points_ledger WHERE user_id = $1 AND reason = $2 AND source_id = $3",
-                &[&a.user.0, &reason, &a.source_id],
-            )
-            .await?
-            .is_some();
-        if seen {
-            tx.commit().await?;
-            return Ok(AwardOutcome::Duplicate);
-        }
-        let month = month_of(a.now);
-        let used: i64 = tx
-            .query_one(
-                "SELECT COALESCE(SUM(delta), 0)::bigint FROM points_ledger
-                 WHERE user_id = $1 AND reason = $2 AND month = $3",
-                &[&a.user.0, &reason, &month],
-            )
-            .await?
-            .get(0);
-        let points = a.amount.min(a.monthly_cap - used);
-        if points <= 0 {
-            tx.commit().await?;
-            return Ok(AwardOutcome::Capped);
-        }
-        tx.execute(
-            "INSERT INTO points_ledger (user_id, delta, reason, source_id, month, at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&a.user.0, &points, &reason, &a.source_id, &month, &a.now],
-        )
-        .await
-        .map_err(classify)?;
+        let outcome = award_in(&tx, &a).await?;
         tx.commit().await?;
-        Ok(AwardOutcome::Awarded(points))
+        Ok(outcome)
+    }
+
+    async fn award_all(&self, awards: Vec<NewAward>) -> Result<Vec<AwardOutcome>, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        // Users are locked in one order, so two settlers' batches cannot deadlock.
+        let mut order: Vec<usize> = (0..awards.len()).collect();
+        order.sort_by_key(|&i| awards[i].user.0);
+        let mut outcomes = vec![AwardOutcome::Duplicate; awards.len()];
+        for i in order {
+            outcomes[i] = award_in(&tx, &awards[i]).await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
     async fn pending_earnings(&self, limit: u32) -> Result<Vec<PendingEarning>, StoreError> {

@@ -178,6 +178,44 @@ fn redeem(tx: &Transaction<'_>, c: &RedeemCommand) -> Result<RedeemOutcome, Stor
     Ok(outcome)
 }
 
+/// [`PointsStore::award`] inside the caller's transaction.
+fn award_in(tx: &Transaction<'_>, a: &NewAward) -> Result<AwardOutcome, StoreError> {
+    let user = a.user.0.to_string();
+    let reason = a.reason.as_str();
+    // Settled whatever the outcome: a duplicate or capped earning is not retried.
+    tx.execute(
+        "DELETE FROM points_earnings WHERE user_id = ?1 AND reason = ?2 AND source_id = ?3",
+        params![user, reason, a.source_id],
+    )?;
+    let seen: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM points_ledger
+         WHERE user_id = ?1 AND reason = ?2 AND source_id = ?3)",
+        params![user, reason, a.source_id],
+        |r| r.get(0),
+    )?;
+    if seen {
+        return Ok(AwardOutcome::Duplicate);
+    }
+    let month = month_of(a.now);
+    let used: i64 = tx.query_row(
+        "SELECT COALESCE(SUM(delta), 0) FROM points_ledger
+         WHERE user_id = ?1 AND reason = ?2 AND month = ?3",
+        params![user, reason, month],
+        |r| r.get(0),
+    )?;
+    let points = a.amount.min(a.monthly_cap - used);
+    if points <= 0 {
+        return Ok(AwardOutcome::Capped);
+    }
+    tx.execute(
+        "INSERT INTO points_ledger (user_id, delta, reason, source_id, month, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![user, points, reason, a.source_id, month, ms(a.now)],
+    )
+    .map_err(classify)?;
+    Ok(AwardOutcome::Awarded(points))
+}
+
 #[async_trait]
 impl PointsStore for SqliteStore {
     async fn upsert_partner(
@@ -240,43 +278,12 @@ impl PointsStore for SqliteStore {
     }
 
     async fn award(&self, a: NewAward) -> Result<AwardOutcome, StoreError> {
-        self.write(move |tx| {
-            let user = a.user.0.to_string();
-            let reason = a.reason.as_str();
-            // Settled whatever the outcome: a duplicate or capped earning is not retried.
-            tx.execute(
-                "DELETE FROM points_earnings WHERE user_id = ?1 AND reason = ?2 AND source_id = ?3",
-                params![user, reason, a.source_id],
-            )?;
-            let seen: bool = tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM points_ledger
-                 WHERE user_id = ?1 AND reason = ?2 AND source_id = ?3)",
-                params![user, reason, a.source_id],
-                |r| r.get(0),
-            )?;
-            if seen {
-                return Ok(AwardOutcome::Duplicate);
-            }
-            let month = month_of(a.now);
-            let used: i64 = tx.query_row(
-                "SELECT COALESCE(SUM(delta), 0) FROM points_ledger
-                 WHERE user_id = ?1 AND reason = ?2 AND month = ?3",
-                params![user, reason, month],
-                |r| r.get(0),
-            )?;
-            let points = a.amount.min(a.monthly_cap - used);
-            if points <= 0 {
-                return Ok(AwardOutcome::Capped);
-            }
-            tx.execute(
-                "INSERT INTO points_ledger (user_id, delta, reason, source_id, month, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![user, points, reason, a.source_id, month, ms(a.now)],
-            )
-            .map_err(classify)?;
-            Ok(AwardOutcome::Awarded(points))
-        })
-        .await
+        self.write(move |tx| award_in(tx, &a)).await
+    }
+
+    async fn award_all(&self, awards: Vec<NewAward>) -> Result<Vec<AwardOutcome>, StoreError> {
+        self.write(move |tx| awards.iter().map(|a| award_in(tx, a)).collect())
+            .await
     }
 
     async fn pending_earnings(&self, limit: u32) -> Result<Vec<PendingEarning>, StoreError> {
