@@ -9,7 +9,7 @@ use connect_core::{
     ids::MeterId,
     readings::{Meter, MeterValue, Tariff, TariffValue},
     store::{ReadingFilter, ReadingItem, ReadingState, reports::ReportDelivery},
-    sync::RoundEnd,
+    sync::{EngineConfig, RoundEnd},
 };
 use uuid::Uuid;
 
@@ -75,6 +75,9 @@ pub struct ListArgs {
 pub struct SyncArgs {
     #[command(flatten)]
     pub app: AppArgs,
+    /// Readings per upload request (a sync sends as many requests as the queue needs).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub batch_size: u16,
 }
 
 fn parse_tariff_value(s: &str) -> Result<TariffValue, String> {
@@ -207,7 +210,10 @@ fn describe_meter(m: &Meter) -> String {
 
 /// Runs `connect sync`.
 pub fn sync(args: &SyncArgs) -> Result<()> {
-    let app = args.app.open()?;
+    let app = args.app.open_with(EngineConfig {
+        batch_size: usize::from(args.batch_size),
+        ..EngineConfig::default()
+    })?;
     let end = app.sync_now_blocking()?;
     let queued = app.readings(ReadingFilter::Queued)?.len();
     let rejected = app.readings(ReadingFilter::Rejected)?.len();

@@ -9,11 +9,15 @@ use std::{
     fs,
     io::Write,
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use connect_core::app::{AppConfig, ConnectApp};
+use connect_core::{
+    app::{AppConfig, ConnectApp},
+    sync::{EngineConfig, HttpTransport},
+};
 use ring::rand::{SecureRandom, SystemRandom};
 
 /// Where the local database is and which server to talk to.
@@ -35,6 +39,11 @@ pub struct AppArgs {
 impl AppArgs {
     /// Opens the app core on the chosen database.
     pub fn open(&self) -> Result<ConnectApp> {
+        self.open_with(EngineConfig::default())
+    }
+
+    /// [`AppArgs::open`] with the sync engine's pacing (e.g. a smaller upload batch).
+    pub fn open_with(&self, engine: EngineConfig) -> Result<ConnectApp> {
         let db_path = match &self.db {
             Some(p) => p.clone(),
             None => {
@@ -45,12 +54,18 @@ impl AppArgs {
             }
         };
         let db_key = database_key(&db_path)?;
-        ConnectApp::open(AppConfig {
-            db_path,
-            server_url: self.server.clone(),
-            db_key,
-            trusted_keys: vec![],
-        })
+        let transport = HttpTransport::new(&self.server)
+            .with_context(|| format!("the server URL {}", self.server))?;
+        ConnectApp::open_with(
+            AppConfig {
+                db_path,
+                server_url: self.server.clone(),
+                db_key,
+                trusted_keys: vec![],
+            },
+            Arc::new(transport),
+            engine,
+        )
         .context("opening the local database")
     }
 }

@@ -8,6 +8,10 @@
 //! make sure a given request meets a given fault. A dead upstream (the server being killed and
 //! restarted) also answers 502.
 //!
+//! [`Fault::Hold`] forwards a request (the server commits) and then holds the answer back until
+//! [`FaultProxy::release_held`], so a test can kill the client while it waits for an answer that
+//! the server has already acted on. [`FaultProxy::requests`] is the log of what clients sent.
+//!
 //! [`FaultProxy::set_body_fault`] damages the bodies of answers on one path (truncates them or
 //! flips a byte) while keeping the answer otherwise intact, the way a broken download or a bad
 //! middlebox would; `If-None-Match` and `ETag` pass through so conditional requests work.
@@ -39,6 +43,19 @@ pub struct FaultConfig {
     pub max_delay: Duration,
 }
 
+impl FaultConfig {
+    /// No random fault at all: only the faults a test scripts ([`FaultProxy::script`]).
+    pub fn scripted_only() -> FaultConfig {
+        FaultConfig {
+            seed: 0,
+            drop_request: 0.0,
+            drop_response: 0.0,
+            duplicate: 0.0,
+            max_delay: Duration::ZERO,
+        }
+    }
+}
+
 /// One fault, to be injected on purpose ([`FaultProxy::script`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -48,6 +65,11 @@ pub enum Fault {
     DropResponse,
     /// Forwarded twice; the second answer is returned.
     Duplicate,
+    /// Forwarded untouched (to let the first requests of a script through).
+    Pass,
+    /// Forwarded (the server commits), the answer held back until [`FaultProxy::release_held`]
+    /// and then replaced by 502.
+    Hold,
 }
 
 /// Scripted faults: (method, path prefix, fault), consumed in order by matching requests.
@@ -61,6 +83,8 @@ pub struct FaultStats {
     pub dropped_responses: AtomicU64,
     pub duplicated: AtomicU64,
     pub upstream_down: AtomicU64,
+    /// Answers held back by [`Fault::Hold`] (counted once the server has answered).
+    pub held: AtomicU64,
 }
 
 /// How to damage a response body.
@@ -74,6 +98,9 @@ pub enum BodyFault {
 
 type BodyFaults = Arc<Mutex<Option<(String, BodyFault)>>>;
 
+/// Every request that reached the proxy: method, path and body.
+type RequestLog = Arc<Mutex<Vec<(String, String, Vec<u8>)>>>;
+
 struct Inner {
     upstream: String,
     body_fault: BodyFaults,
@@ -82,6 +109,8 @@ struct Inner {
     http: reqwest::Client,
     stats: Arc<FaultStats>,
     script: Script,
+    log: RequestLog,
+    release: Arc<tokio::sync::Notify>,
 }
 
 /// The running proxy.
@@ -90,6 +119,8 @@ pub struct FaultProxy {
     pub stats: Arc<FaultStats>,
     body_fault: BodyFaults,
     script: Script,
+    log: RequestLog,
+    release: Arc<tokio::sync::Notify>,
 }
 
 impl FaultProxy {
@@ -98,9 +129,13 @@ impl FaultProxy {
         let stats = Arc::new(FaultStats::default());
         let body_fault: BodyFaults = Arc::default();
         let script: Script = Arc::default();
+        let log: RequestLog = Arc::default();
+        let release = Arc::new(tokio::sync::Notify::new());
         let inner = Arc::new(Inner {
             body_fault: body_fault.clone(),
             script: script.clone(),
+            log: log.clone(),
+            release: release.clone(),
             upstream: upstream.trim_end_matches('/').to_owned(),
             config,
             rng: Mutex::new(StdRng::seed_from_u64(config.seed)),
@@ -121,6 +156,8 @@ impl FaultProxy {
             stats,
             body_fault,
             script,
+            log,
+            release,
         }
     }
 
@@ -136,6 +173,22 @@ impl FaultProxy {
         for fault in faults {
             script.push((method.to_owned(), prefix.to_owned(), *fault));
         }
+    }
+
+    /// Lets every answer held by [`Fault::Hold`] go (as 502, to a client that may be gone).
+    pub fn release_held(&self) {
+        self.release.notify_waiters();
+    }
+
+    /// The bodies of the `method` requests whose path starts with `prefix`, in arrival order.
+    pub fn requests(&self, method: &str, prefix: &str) -> Vec<Vec<u8>> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(m, p, _)| m == method && p.starts_with(prefix))
+            .map(|(_, _, b)| b.clone())
+            .collect()
     }
 
     /// Scripted faults not yet met.
@@ -196,6 +249,11 @@ async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     let Ok(body) = to_bytes(req.into_body(), 16 * 1024 * 1024).await else {
         return bad_gateway();
     };
+    inner
+        .log
+        .lock()
+        .unwrap()
+        .push((method.as_str().to_owned(), path.clone(), body.to_vec()));
     let scripted = {
         let mut script = inner.script.lock().unwrap();
         script
@@ -234,6 +292,7 @@ async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
                 Fault::DropRequest => (0.0, only(1.0, 0.0, 0.0)),
                 Fault::DropResponse => (0.0, only(0.0, 1.0, 0.0)),
                 Fault::Duplicate => (0.0, only(0.0, 0.0, 1.0)),
+                Fault::Pass | Fault::Hold => (1.0, only(0.0, 0.0, 0.0)),
             }
         }
     };
@@ -250,6 +309,12 @@ async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         return bad_gateway();
     };
     inner.stats.forwarded.fetch_add(1, Ordering::Relaxed);
+    if scripted == Some(Fault::Hold) {
+        let released = inner.release.notified();
+        inner.stats.held.fetch_add(1, Ordering::Relaxed);
+        released.await;
+        return bad_gateway();
+    }
     if faulty {
         let roll = roll - c.drop_request;
         if roll >= 0.0 && roll < c.duplicate {
@@ -301,12 +366,13 @@ impl FaultStats {
     /// One line for the test log.
     pub fn summary(&self) -> String {
         format!(
-            "forwarded {} dropped_requests {} dropped_responses {} duplicated {} upstream_down {}",
+            "forwarded {} dropped_requests {} dropped_responses {} duplicated {} upstream_down {} held {}",
             self.forwarded.load(Ordering::Relaxed),
             self.dropped_requests.load(Ordering::Relaxed),
             self.dropped_responses.load(Ordering::Relaxed),
             self.duplicated.load(Ordering::Relaxed),
             self.upstream_down.load(Ordering::Relaxed),
+            self.held.load(Ordering::Relaxed),
         )
     }
 }

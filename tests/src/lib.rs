@@ -547,7 +547,8 @@ impl Client {
     }
 
     /// As the admin: company `company` (region R1) managing building `building` with apartment
-    /// `apartment`, where `resident` lives and whose staff member is `staff`.
+    /// `apartment`, where `resident` lives and whose staff member is `staff`. Returns the
+    /// apartment as the server created it.
     pub async fn seed_home(
         &self,
         company: &str,
@@ -555,7 +556,7 @@ impl Client {
         apartment: &str,
         resident: &str,
         staff: &str,
-    ) {
+    ) -> Value {
         self.post_ok(
             "/v1/admin/companies",
             json!({"id": company, "name": format!("UK {company}"), "tax_id": null, "phone": null,
@@ -584,7 +585,57 @@ impl Client {
             json!({"phone": staff, "role": "company_staff", "scope": company}),
         )
         .await;
+        apt
     }
+
+    /// As the admin: a personal account with provider `provider` and a single-zone cold-water
+    /// meter (5 + 3 digits) `serial` in `apartment`; returns the meter.
+    pub async fn seed_meter(&self, apartment: &Value, provider: &str, serial: &str) -> Value {
+        let acc = self
+            .post_ok(
+                "/v1/admin/accounts",
+                json!({"apartment_id": apartment["id"], "provider_id": provider,
+                       "number": format!("A-{serial}"), "holder_name": "H"}),
+            )
+            .await;
+        self.post_ok(
+            "/v1/admin/meters",
+            json!({"apartment_id": apartment["id"], "account_id": acc["id"], "kind": "cold_water",
+                   "serial": serial, "integer_digits": 5, "fraction_digits": 3,
+                   "tariffs": ["single"], "installed_on": "2024-01-01",
+                   "next_verification_on": null}),
+        )
+        .await
+    }
+}
+
+/// Runs the `connect` CLI with `ARGS --db DB --server URL` (a fixed database key); returns
+/// (success, stdout, stderr).
+pub async fn cli(db: &std::path::Path, server: &str, args: &[&str]) -> (bool, String, String) {
+    let mut command = std::process::Command::new(cli_binary());
+    command
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .arg("--server")
+        .arg(server)
+        .env("CONNECT_DB_KEY", "11".repeat(32))
+        .env("RUST_LOG", "warn");
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// [`cli`] that must succeed; returns its stdout.
+pub async fn cli_ok(db: &std::path::Path, server: &str, args: &[&str]) -> String {
+    let (success, stdout, stderr) = cli(db, server, args).await;
+    assert!(success, "connect {args:?} failed:\n{stdout}\n{stderr}");
+    stdout
 }
 
 /// Who calls a route in authorization tests.

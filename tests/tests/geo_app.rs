@@ -152,17 +152,7 @@ async fn the_app_downloads_the_pack_once_locates_like_the_server_and_survives_da
     server.kill_hard().await;
     server.restart().await;
 
-    let proxy = FaultProxy::start(
-        &server.base,
-        FaultConfig {
-            seed: 5,
-            drop_request: 0.0,
-            drop_response: 0.0,
-            duplicate: 0.0,
-            max_delay: std::time::Duration::ZERO,
-        },
-    )
-    .await;
+    let proxy = FaultProxy::start(&server.base, FaultConfig::scripted_only()).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("phone.db");
     let app = blocking(|| open_app(&db, &proxy.base));

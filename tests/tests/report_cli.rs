@@ -4,41 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::{io::Cursor, path::Path, process::Command};
+use std::io::Cursor;
 
-use connect_tests::{ADMIN_PHONE, Client, TestServer, cli_binary};
+use connect_tests::{ADMIN_PHONE, Client, TestServer, cli as connect, cli_ok as ok};
 use image::{ImageFormat, Rgb, RgbImage};
 use serde_json::json;
 
 const RESIDENT: &str = "+79005550101";
 const STAFF: &str = "+79005550102";
-
-/// Runs `connect ARGS --db DB --server URL`; returns (success, stdout, stderr).
-async fn connect(db: &Path, server: &str, args: &[&str]) -> (bool, String, String) {
-    let mut command = Command::new(cli_binary());
-    command
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .arg("--server")
-        .arg(server)
-        .env("CONNECT_DB_KEY", "11".repeat(32))
-        .env("RUST_LOG", "warn");
-    let out = tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-async fn ok(db: &Path, server: &str, args: &[&str]) -> String {
-    let (success, stdout, stderr) = connect(db, server, args).await;
-    assert!(success, "connect {args:?} failed:\n{stdout}\n{stderr}");
-    stdout
-}
 
 async fn staff_action(staff: &Client, id: &str, action: &str, comment: &str) {
     staff

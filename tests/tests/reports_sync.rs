@@ -185,17 +185,7 @@ async fn run(server: TestServer) -> TestServer {
     let admin = server.login(ADMIN_PHONE).await;
     admin.seed_home("R", "R1", "12", RESIDENT, STAFF).await;
     let staff = server.login(STAFF).await;
-    let proxy = FaultProxy::start(
-        &server.base,
-        FaultConfig {
-            seed: 1,
-            drop_request: 0.0,
-            drop_response: 0.0,
-            duplicate: 0.0,
-            max_delay: Duration::ZERO,
-        },
-    )
-    .await;
+    let proxy = FaultProxy::start(&server.base, FaultConfig::scripted_only()).await;
     let dir = tempfile::tempdir().unwrap();
     let db: PathBuf = dir.path().join("phone.db");
 
