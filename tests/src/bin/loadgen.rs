@@ -574,8 +574,6 @@ async fn raw_insert(db: &str, meters: &[Uuid], rows: usize) -> anyhow::Result<f6
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        // The same page cache as the server's writer connection.
-        conn.pragma_update(None, "cache_size", -65_536)?;
         let mut done = 0;
         while done < rows {
             let n = PER_TX.min(rows - done);

@@ -124,9 +124,6 @@ pub struct SqliteStore {
     _alive: Arc<()>,
 }
 
-/// The writer connection's page cache, in KiB (as a negative `cache_size`).
-const WRITER_CACHE_KIB: i64 = -65_536;
-
 fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -169,11 +166,6 @@ impl SqliteStore {
         writer.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer)?;
         writer.pragma_update(None, "wal_autocheckpoint", checkpoint::SAFETY_NET_PAGES)?;
-        // Every reading touches its meter's leaf of `readings_meter` and its resident's rows of
-        // `points_earnings`: at the end-of-month peak that working set is thousands of pages
-        // spread over the file. SQLite's default cache (2 MiB) turns it into constant misses;
-        // 64 MiB keeps it in memory (measured in docs/BENCHMARKS.md, "Meter readings ingest").
-        writer.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
         migrate(&mut writer)?;
         let alive = Arc::new(());
         checkpoint::spawn(path, &alive)?;
