@@ -161,6 +161,7 @@ pub struct TestServer {
 }
 
 pub mod faults;
+pub mod web;
 
 /// Where `cargo build -p connect-server` puts the binary, relative to this test executable, or
 /// `$CONNECT_SERVER_BIN` when set (a checkout whose intermediate artifacts live in a shared

@@ -7,12 +7,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use connect_tests::{ADMIN_PHONE, Actor::*, TestServer, World, server_binary};
-use reqwest::{
-    StatusCode,
-    header::{HeaderMap, LOCATION, SET_COOKIE},
-    redirect::Policy,
+use connect_tests::{
+    ADMIN_PHONE,
+    Actor::*,
+    TestServer, World, server_binary,
+    web::{Browser, company_rating, hidden, location, sign_in},
 };
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const TINY_JPEG_B64: &str = "/9j/2wBDAA==";
@@ -169,133 +170,6 @@ async fn a_first_report_mails_a_one_time_invite_that_makes_a_phone_staff_exactly
     // Another company's staff see nothing of Z's.
     let (st, _) = w.client(StaffX).get("/v1/company/staff?company_id=Z").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
-}
-
-/// A browser stand-in: keeps cookies, never follows redirects, asks for HTML.
-struct Browser {
-    base: String,
-    http: reqwest::Client,
-    cookies: Vec<(String, String)>,
-}
-
-impl Browser {
-    fn new(base: &str) -> Browser {
-        Browser {
-            base: base.to_owned(),
-            http: reqwest::Client::builder()
-                .redirect(Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Vec::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep(&mut self, headers: &HeaderMap) -> Vec<String> {
-        let mut raw = Vec::new();
-        for v in headers.get_all(SET_COOKIE) {
-            let v = v.to_str().unwrap().to_owned();
-            let (k, rest) = v.split_once('=').unwrap();
-            let value = rest.split(';').next().unwrap().to_owned();
-            self.cookies.retain(|(n, _)| n != k);
-            if !v.contains("Max-Age=0") {
-                self.cookies.push((k.to_owned(), value));
-            }
-            raw.push(v);
-        }
-        raw
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, HeaderMap, String) {
-        let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("accept", "text/html")
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        let (s, h) = (res.status(), res.headers().clone());
-        self.keep(&h);
-        (s, h, res.text().await.unwrap())
-    }
-
-    async fn post(
-        &mut self,
-        path: &str,
-        form: &[(&str, &str)],
-        extra: &[(&str, &str)],
-    ) -> (StatusCode, HeaderMap, String) {
-        let mut req = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("accept", "text/html")
-            .header("cookie", self.cookie_header())
-            .form(form);
-        for (k, v) in extra {
-            req = req.header(*k, *v);
-        }
-        let res = req.send().await.unwrap();
-        let (s, h) = (res.status(), res.headers().clone());
-        self.keep(&h);
-        (s, h, res.text().await.unwrap())
-    }
-}
-
-/// The value of the first hidden input `name` on a page.
-fn hidden(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).expect(name) + marker.len();
-    page[start..].split('"').next().unwrap().to_owned()
-}
-
-fn location(h: &HeaderMap) -> &str {
-    h.get(LOCATION).unwrap().to_str().unwrap()
-}
-
-/// Signs a browser in through the login pages with the code the SMS sink received.
-async fn sign_in(b: &mut Browser, server: &TestServer, phone: &str) -> String {
-    let (s, _, page) = b.get("/cabinet/login").await;
-    assert_eq!(s, StatusCode::OK);
-    let nonce = hidden(&page, "nonce");
-    let (s, _, page) = b
-        .post(
-            "/cabinet/login",
-            &[("phone", phone), ("nonce", &nonce)],
-            &[],
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{page}");
-    let code = server.sms.last_code(phone).unwrap();
-    let (s, h, _) = b
-        .post(
-            "/cabinet/login/verify",
-            &[("phone", phone), ("code", &code), ("nonce", &nonce)],
-            &[],
-        )
-        .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    let set: Vec<String> = h
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    let session = set
-        .iter()
-        .find(|c| c.starts_with("cc_session="))
-        .expect("a session cookie");
-    assert!(
-        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
-        "{session}"
-    );
-    location(&h).to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -463,15 +337,6 @@ async fn staff_work_a_report_in_the_cabinet_with_csrf_checked_forms_and_the_resi
     w.server.close().await;
 }
 
-fn rating_of<'a>(rating: &'a Value, company: &str) -> &'a Value {
-    rating["companies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["company_id"] == company)
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rating_imports_the_regulators_csv_and_changes_when_a_resident_rates() {
     let w = World::new(TestServer::sqlite().await).await;
@@ -510,7 +375,7 @@ async fn the_rating_imports_the_regulators_csv_and_changes_when_a_resident_rates
 
     let (st, before) = s.anonymous().get("/v1/rating?region=R1").await;
     assert_eq!(st, StatusCode::OK, "{before}");
-    let x = rating_of(&before, "X");
+    let x = company_rating(&before, "X");
     assert_eq!(x["criteria"]["orders_issued"], 4);
     // Documented example: 22.5 + 12 + 13.3 + 7.5 + 9 = 64.3.
     assert_eq!(x["regulator"]["score"], 64.3);
@@ -544,7 +409,7 @@ async fn the_rating_imports_the_regulators_csv_and_changes_when_a_resident_rates
         .post_ok(&format!("/v1/reports/{id}/rating"), json!({"stars": 5}))
         .await;
     let (_, after) = s.anonymous().get("/v1/rating?region=R1").await;
-    let x = rating_of(&after, "X");
+    let x = company_rating(&after, "X");
     let f = &x["resident_figures"];
     assert_eq!(
         (&f["residents_rated"], &f["positive"], &f["negative"]),
@@ -588,7 +453,7 @@ async fn the_rating_imports_the_regulators_csv_and_changes_when_a_resident_rates
     let (st, body) = s.anonymous().get("/v1/rating").await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "two regions: name one: {body}");
     let (_, now) = s.anonymous().get("/v1/rating?region=R1").await;
-    assert_eq!(rating_of(&now, "X")["criteria"]["period"], "2026-Q1");
+    assert_eq!(company_rating(&now, "X")["criteria"]["period"], "2026-Q1");
     assert_eq!(ADMIN_PHONE, Admin.phone());
 }
 
@@ -803,7 +668,7 @@ async fn staff_resolve_a_report_in_headless_chromium_and_the_resident_and_the_ra
         )
         .await;
     let (_, rating) = s.anonymous().get("/v1/rating?region=R1").await;
-    let x = rating_of(&rating, "X");
+    let x = company_rating(&rating, "X");
     // Residents: 50·(4 − 1)/4 = 37.5 and on time 1 of 2 (the stairwell is overdue) = 25 → 62.5.
     assert_eq!(x["residents"]["score"], 62.5);
     assert_eq!(x["total"], 63.4);

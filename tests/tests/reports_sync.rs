@@ -2,11 +2,12 @@
 //! with its SQLite file) files a report with photos while the server is unreachable, comes
 //! online through a fault-injecting proxy (the filing's answer is dropped after the server
 //! committed it, then the request is duplicated; the pull's answer is dropped), and the server
-//! holds exactly one report, with the digest and photos the phone sent. Staff accept and resolve
-//! it through the JSON API; the resident's sync shows the status and the listener hears it. The
-//! resident rates it (answer dropped, request duplicated: one rating), a second rating is refused
-//! on the phone and by the server, and reopening works (request lost, answer lost, request
-//! duplicated: one reopening).
+//! holds exactly one report, with the digest and photos the phone sent. Staff sign in to the web
+//! cabinet and accept and resolve it there (CSRF-checked forms over HTTP); the resident's sync
+//! shows the status and the listener hears it. The resident rates it (answer dropped, request
+//! duplicated: one rating) and the public rating of the company changes (JSON and page); a second
+//! rating is refused on the phone and by the server, and reopening works (request lost, answer
+//! lost, request duplicated: one reopening). The whole loop of issue 6 in one test.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -33,6 +34,7 @@ use connect_core::{
 use connect_tests::{
     ADMIN_PHONE, Client, TestServer,
     faults::{Fault, FaultConfig, FaultProxy},
+    web::{Browser, company_rating, hidden, location, sign_in},
 };
 use image::{ImageFormat, Rgb, RgbImage};
 use reqwest::StatusCode;
@@ -321,9 +323,35 @@ async fn run(server: TestServer) -> TestServer {
         "the photo as the phone sent it"
     );
 
-    // Staff accept and resolve; the resident's sync shows it and the listener hears it.
-    status(&staff, id, "accept", "on our way").await;
-    status(&staff, id, "resolve", "fixed the pipe").await;
+    // The public rating before: company R has no rated report yet.
+    let (_, before) = server.anonymous().get("/v1/rating?region=R1").await;
+    let r = company_rating(&before, "R");
+    assert_eq!(r["resident_figures"]["residents_rated"], 0, "{r}");
+    assert_eq!(r["residents"]["score"], Value::Null, "{r}");
+
+    // Staff accept and resolve in the web cabinet; the resident's sync shows it and the listener
+    // hears it.
+    let mut browser = Browser::new(&server.base);
+    sign_in(&mut browser, &server, STAFF).await;
+    let page_path = format!("/cabinet/reports/{}", id.0);
+    let (st, _, page) = browser.get(&page_path).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert!(
+        page.contains(&number),
+        "the cabinet shows the public number"
+    );
+    let csrf = hidden(&page, "csrf");
+    for (action, comment) in [("accept", "on our way"), ("resolve", "fixed the pipe")] {
+        let (st, h, body) = browser
+            .post(
+                &format!("{page_path}/status"),
+                &[("action", action), ("comment", comment), ("csrf", &csrf)],
+                &[],
+            )
+            .await;
+        assert_eq!(st, StatusCode::SEE_OTHER, "{action}: {body}");
+        assert_eq!(location(&h), page_path);
+    }
     proxy.script("GET", "/v1/sync", &[Fault::Duplicate]);
     sync_until(&app, id, "resolved", |i| i.status == ReportStatus::Resolved).await;
     assert_eq!(proxy.scripted_left(), 0);
@@ -382,6 +410,30 @@ async fn run(server: TestServer) -> TestServer {
     let (_, view) = staff.get(&format!("/v1/reports/{}", id.0)).await;
     assert_eq!(view["rating"], 4);
     assert_eq!(statuses(&view), ["accepted", "resolved", "rated"]);
+
+    // The public rating now counts the resident's 4 stars, answered on time.
+    let (_, after) = server.anonymous().get("/v1/rating?region=R1").await;
+    let r = company_rating(&after, "R");
+    let f = &r["resident_figures"];
+    assert_eq!(
+        (&f["residents_rated"], &f["positive"], &f["negative"]),
+        (&json!(1), &json!(1), &json!(0)),
+        "{r}"
+    );
+    assert_eq!(f["average_rating"], 4.0, "{r}");
+    assert_eq!(f["on_time_share"], 1.0, "{r}");
+    assert!(r["residents"]["score"].as_f64().unwrap() > 0.0, "{r}");
+    let page = server.anonymous().get_text("/rating?region=R1").await;
+    let row = page
+        .split("<tr class=\"company\" data-id=\"R\">")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no row for R: {page}"));
+    assert!(
+        row.contains("<td class=\"num raters\">1</td>")
+            && row.contains("<td class=\"num\">4.00</td>"),
+        "{row}"
+    );
+    assert!(row.contains(&format!("Why {}?", r["total"])), "{row}");
 
     // Reopening, through a lost request, a lost answer and a duplicated request.
     proxy.script(
