@@ -120,6 +120,31 @@ class AppTest {
     }
 
     @Test
+    fun anAccountCodeFromTheBillIsClaimedOnceAndBringsItsMeters() {
+        val n = residents.incrementAndGet()
+        val owner = server.seedResident("K$n", "+7900000%04d".format(n))
+        val staff = server.staffLogin("K$n", "+7900100%04d".format(n))
+        val code = server.issueAccountCode(staff, owner.accountId)
+        // A new tenant of the flat: logged in, not yet linked to anything.
+        val phone = "+7900200%04d".format(n)
+        open().use { app ->
+            app.requestCode(phone)
+            app.verifyCode(phone, server.lastCode(phone))
+            val notACode = assertFailsWith<ConnectException.Rejected> {
+                app.claimAccount("https://example.org/p/AAAA")
+            }
+            assertEquals("invalid_account_code", notACode.code)
+            val claimed = app.claimAccount(code)
+            assertEquals(owner.accountId, claimed.accountId)
+            assertEquals("K$n street 1", claimed.address)
+            assertEquals(listOf(owner.meterId), claimed.meters.map { it.id })
+            assertTrue(app.meters().any { it.id == owner.meterId }, "the meter is on the device")
+            val again = assertFailsWith<ConnectException.Rejected> { app.claimAccount(code) }
+            assertEquals("already_claimed", again.code)
+        }
+    }
+
+    @Test
     fun anUnknownMeterIsNotFound() {
         val (app, _) = loggedInResident()
         app.use {

@@ -16,7 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.TimeUnit
 
 /** The ids a seeded resident's property got from the server. */
-data class Resident(val phone: String, val meterId: String, val apartmentId: String)
+data class Resident(val phone: String, val meterId: String, val apartmentId: String, val accountId: String)
 
 class LoopbackServer private constructor(
     private val process: Process,
@@ -152,7 +152,7 @@ class LoopbackServer private constructor(
             "id",
         )
         post("/v1/admin/residents", """{"phone":"$phone","apartment_id":"$apartmentId"}""", admin)
-        return Resident(phone, meterId, apartmentId)
+        return Resident(phone, meterId, apartmentId, accountId)
     }
 
     private fun get(path: String, token: String): String {
@@ -193,6 +193,10 @@ class LoopbackServer private constructor(
         post("/v1/auth/code", """{"phone":"$phone"}""")
         return jsonString(post("/v1/auth/verify", """{"phone":"$phone","code":"${lastCode(phone)}"}"""), "token")
     }
+
+    /** Staff print a fresh account code for the bill of [accountId]; returns the code's text. */
+    fun issueAccountCode(staffToken: String, accountId: String): String =
+        jsonString(post("/v1/accounts/$accountId/code", "{}", staffToken), "code")
 
     /** Staff move a report through its lifecycle through the JSON API (accept, in_progress, resolve, reject). */
     fun changeReportStatus(staffToken: String, reportId: String, action: String, comment: String) {
