@@ -1,9 +1,8 @@
 /*
- * PENDING FFI: reports, outages, points/vouchers, partner redeem and the geo lookup are being
- * exported by connect-ffi right now. The screens are written against this small interface so that
- * wiring them is a few lines in `Core` (one delegate per method onto the generated ConnectApp) once
- * the exports land. The types here are presentation types, not re-declarations of core records:
- * when the generated records exist, these either become typealiases or a one-line mapping.
+ * Reports, outages, points/vouchers, the partner till and the offline building lookup, as the
+ * screens see them. `CoreCommunity` implements it over the generated ConnectApp (one delegate per
+ * method, no rules); `UnavailableFeatures` stands in where no core is open (previews). The types
+ * here are presentation types mapped one-to-one from core's records in `CoreCommunity`.
  */
 package org.communityconnect.app.core
 
@@ -17,14 +16,20 @@ data class ReportSummary(
     val rating: Int?,
 )
 
+/** A report category the server publishes (`leak`, `lift`…), with its title for the picker. */
+data class ReportCategoryChoice(val code: String, val title: String, val emergency: Boolean)
+
+/** An outage; [latitude]/[longitude] are those of one affected building when the app knows it. */
 data class OutageSummary(
     val id: String,
     val utility: String,
     val description: String,
     val startsAtMillis: Long,
     val endsAtMillis: Long?,
-    val latitude: Double,
-    val longitude: Double,
+    val latitude: Double?,
+    val longitude: Double?,
+    /** It hits one of the resident's own buildings (listed first). */
+    val mine: Boolean = false,
 )
 
 data class Offer(val id: String, val partner: String, val title: String, val points: Long)
@@ -42,11 +47,17 @@ interface CommunityFeatures {
     val available: Boolean
 
     val reports: StateFlow<List<ReportSummary>>
+    val reportCategories: StateFlow<List<ReportCategoryChoice>>
     val outages: StateFlow<List<OutageSummary>>
     val pointsBalance: StateFlow<Long>
     val offers: StateFlow<List<Offer>>
 
-    suspend fun fileReport(title: String, description: String, photos: List<ByteArray>)
+    /** Re-reads the local store (after a sync or an event); cheap, no network. */
+    fun reload()
+    /** Fetches categories, points and offers from the server (after login, on pull-to-refresh). */
+    suspend fun refresh()
+    /** Files a report in [category] (a [ReportCategoryChoice.code]); queued offline, sent by sync. */
+    suspend fun fileReport(category: String, text: String, place: String, photos: List<ByteArray>)
     suspend fun rateReport(reportId: String, stars: Int)
     suspend fun createVoucher(offerId: String): Voucher
     fun checkVoucher(scannedText: String): VoucherCheck
@@ -59,12 +70,15 @@ object UnavailableFeatures : CommunityFeatures {
     private val none = kotlinx.coroutines.flow.MutableStateFlow(emptyList<Nothing>())
     override val available = false
     override val reports: StateFlow<List<ReportSummary>> = none
+    override val reportCategories: StateFlow<List<ReportCategoryChoice>> = none
     override val outages: StateFlow<List<OutageSummary>> = none
     override val pointsBalance: StateFlow<Long> = kotlinx.coroutines.flow.MutableStateFlow(0L)
     override val offers: StateFlow<List<Offer>> = none
 
     private fun missing(): Nothing = throw FeatureUnavailable()
-    override suspend fun fileReport(title: String, description: String, photos: List<ByteArray>) = missing()
+    override fun reload() = Unit
+    override suspend fun refresh() = Unit
+    override suspend fun fileReport(category: String, text: String, place: String, photos: List<ByteArray>) = missing()
     override suspend fun rateReport(reportId: String, stars: Int) = missing()
     override suspend fun createVoucher(offerId: String): Voucher = missing()
     override fun checkVoucher(scannedText: String): VoucherCheck = missing()
@@ -72,4 +86,4 @@ object UnavailableFeatures : CommunityFeatures {
     override fun lookupBuilding(latitude: Double, longitude: Double): List<BuildingMatch> = emptyList()
 }
 
-class FeatureUnavailable : IllegalStateException("This build of the core does not offer this yet.")
+class FeatureUnavailable : IllegalStateException("No core is open here.")

@@ -33,10 +33,11 @@ class Core(
     serverUrl: String,
     dbKey: ByteArray,
     trustedKeys: List<String>,
-    override val community: CommunityFeatures = UnavailableFeatures,
 ) : CoreApi {
     private val app: ConnectApp = ConnectApp.open(AppConfig(dbPath, serverUrl, dbKey, trustedKeys))
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
+    private val _community = CoreCommunity(app)
+    override val community: CommunityFeatures = _community
 
     private val _loggedIn = MutableStateFlow(app.isLoggedIn())
     private val _meters = MutableStateFlow(app.meters())
@@ -52,6 +53,7 @@ class Core(
 
     init {
         app.setListener(Listener())
+        scope.launch { _community.reload() }
     }
 
     /*
@@ -71,6 +73,8 @@ class Core(
                 is AppEvent.SessionExpired -> _loggedIn.value = false
                 is AppEvent.ReadingAccepted, is AppEvent.ReadingRejected, is AppEvent.SyncProgress ->
                     scope.launch { reloadLocal() }
+                // Reports, outages and points: the screens re-read core's store.
+                else -> scope.launch { _community.reload() }
             }
         }
     }
@@ -78,6 +82,7 @@ class Core(
     private fun reloadLocal() {
         _meters.value = app.meters()
         _readings.value = app.readings(ReadingFilter.ALL)
+        _community.reload()
     }
 
     override suspend fun requestCode(phone: String) = withContext(Dispatchers.IO) { app.requestCode(phone) }
@@ -86,6 +91,7 @@ class Core(
         app.verifyCode(phone, code)
         _loggedIn.value = true
         refreshProperty()
+        _community.refresh()
     }
 
     override suspend fun logout() = withContext(Dispatchers.IO) {

@@ -70,7 +70,11 @@ private fun OutageMap(fix: Fix, outages: List<OutageSummary>) {
             val dy = (lat - fix.latitude) * METRES_PER_DEGREE
             return center + Offset((dx * scale).toFloat(), (-dy * scale).toFloat())
         }
-        outages.forEach { drawCircle(outage, radius = 10.dp.toPx(), center = place(it.latitude, it.longitude)) }
+        outages.forEach { o ->
+            val lat = o.latitude
+            val lon = o.longitude
+            if (lat != null && lon != null) drawCircle(outage, radius = 10.dp.toPx(), center = place(lat, lon))
+        }
         drawCircle(me, radius = 6.dp.toPx(), center = center)
     }
 }

@@ -13,6 +13,7 @@ import org.communityconnect.app.core.CommunityFeatures
 import org.communityconnect.app.core.CoreApi
 import org.communityconnect.app.core.Offer
 import org.communityconnect.app.core.OutageSummary
+import org.communityconnect.app.core.ReportCategoryChoice
 import org.communityconnect.app.core.ReportSummary
 import org.communityconnect.app.core.StickerOutcome
 import org.communityconnect.app.core.SubmitOutcome
@@ -77,12 +78,17 @@ private object FakeCommunity : CommunityFeatures {
     override val reports: StateFlow<List<ReportSummary>> = MutableStateFlow(
         listOf(ReportSummary("r1", "Entrance door does not close", "in_progress", 2, null), ReportSummary("r2", "Broken lamp, 3rd floor", "resolved", 1, null)),
     )
+    override val reportCategories: StateFlow<List<ReportCategoryChoice>> = MutableStateFlow(
+        listOf(ReportCategoryChoice("leak", "Leak", emergency = true), ReportCategoryChoice("lighting", "Lighting", emergency = false)),
+    )
     override val outages: StateFlow<List<OutageSummary>> = MutableStateFlow(
-        listOf(OutageSummary("o1", "hot water", "Planned pipe repair", NOW, NOW + 86_400_000, 55.752, 37.615)),
+        listOf(OutageSummary("o1", "hot water", "Planned pipe repair", NOW, NOW + 86_400_000, 55.752, 37.615, mine = true)),
     )
     override val pointsBalance: StateFlow<Long> = MutableStateFlow(450)
     override val offers: StateFlow<List<Offer>> = MutableStateFlow(listOf(Offer("f1", "Bakery on Lenina", "Coffee", 300)))
-    override suspend fun fileReport(title: String, description: String, photos: List<ByteArray>) = Unit
+    override fun reload() = Unit
+    override suspend fun refresh() = Unit
+    override suspend fun fileReport(category: String, text: String, place: String, photos: List<ByteArray>) = Unit
     override suspend fun rateReport(reportId: String, stars: Int) = Unit
     override suspend fun createVoucher(offerId: String) = Voucher("v1", 300, "Bakery on Lenina", NOW + 86_400_000, "CC1.preview")
     override fun checkVoucher(scannedText: String) = VoucherCheck("v1", 300, valid = true, reason = null)

@@ -11,9 +11,11 @@ import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.LazyRow
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material3.Button
 import androidx.compose.material3.Card
+import androidx.compose.material3.FilterChip
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
@@ -43,17 +45,22 @@ fun ReportsScreen(viewModel: ReportsViewModel) {
     val resolver = LocalContext.current.contentResolver
     ReportsContent(
         state,
-        onFile = { title, description, photos ->
-            viewModel.file(title, description, photos.mapNotNull { uri -> resolver.openInputStream(uri)?.use { it.readBytes() } })
+        onFile = { category, text, place, photos ->
+            viewModel.file(category, text, place, photos.mapNotNull { uri -> resolver.openInputStream(uri)?.use { it.readBytes() } })
         },
         onRate = viewModel::rate,
     )
 }
 
 @Composable
-fun ReportsContent(state: ReportsUiState, onFile: (String, String, List<Uri>) -> Unit, onRate: (String, Int) -> Unit) {
-    var title by rememberSaveable { mutableStateOf("") }
+fun ReportsContent(
+    state: ReportsUiState,
+    onFile: (category: String, text: String, place: String, photos: List<Uri>) -> Unit,
+    onRate: (String, Int) -> Unit,
+) {
+    var category by rememberSaveable { mutableStateOf<String?>(null) }
     var description by rememberSaveable { mutableStateOf("") }
+    var place by rememberSaveable { mutableStateOf("") }
     var photos by remember { mutableStateOf(emptyList<Uri>()) }
     val picker = rememberLauncherForActivityResult(ActivityResultContracts.PickMultipleVisualMedia(MAX_PHOTOS)) { photos = it }
 
@@ -63,14 +70,23 @@ fun ReportsContent(state: ReportsUiState, onFile: (String, String, List<Uri>) ->
         item {
             Column(verticalArrangement = Arrangement.spacedBy(6.dp)) {
                 Text(stringResource(R.string.new_report), style = MaterialTheme.typography.titleMedium)
-                OutlinedTextField(title, { title = it }, label = { Text(stringResource(R.string.report_title)) })
+                Text(stringResource(R.string.report_title))
+                LazyRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
+                    items(state.categories, key = { it.code }) { c ->
+                        FilterChip(selected = category == c.code, onClick = { category = c.code }, label = { Text(c.title) })
+                    }
+                }
                 OutlinedTextField(description, { description = it }, label = { Text(stringResource(R.string.report_description)) }, minLines = 3)
+                OutlinedTextField(place, { place = it }, label = { Text(stringResource(R.string.report_place)) })
                 Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                     TextButton(onClick = { picker.launch(PickVisualMediaRequest(ActivityResultContracts.PickVisualMedia.ImageOnly)) }) {
                         Text(stringResource(R.string.add_photos, photos.size))
                     }
-                    Button(onClick = { onFile(title, description, photos); title = ""; description = ""; photos = emptyList() },
-                        enabled = state.available && !state.sending && title.isNotBlank()) {
+                    val chosen = category
+                    Button(onClick = {
+                        if (chosen != null) onFile(chosen, description, place, photos)
+                        category = null; description = ""; place = ""; photos = emptyList()
+                    }, enabled = state.available && !state.sending && chosen != null && description.isNotBlank()) {
                         Text(stringResource(R.string.send))
                     }
                 }
@@ -98,5 +114,10 @@ private fun ReportCard(report: ReportSummary, onRate: (String, Int) -> Unit) {
 @Preview(showBackground = true)
 @Composable
 private fun ReportsPreview() = ConnectTheme {
-    ReportsContent(ReportsUiState(reports = FakeCore().community.reports.value), { _, _, _ -> }, { _, _ -> })
+    val community = FakeCore().community
+    ReportsContent(
+        ReportsUiState(reports = community.reports.value, categories = community.reportCategories.value),
+        { _, _, _, _ -> },
+        { _, _ -> },
+    )
 }

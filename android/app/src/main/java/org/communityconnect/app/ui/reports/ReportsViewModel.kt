@@ -15,10 +15,13 @@ import org.communityconnect.app.core.residentMessage
 class ReportsViewModel(private val core: CoreApi) : ViewModel() {
     private val local = MutableStateFlow(ReportsUiState(available = core.community.available))
 
-    val state: StateFlow<ReportsUiState> = combine(local, core.community.reports) { l, reports -> l.copy(reports = reports) }
-        .stateIn(viewModelScope, SharingStarted.WhileSubscribed(5_000), local.value)
+    val state: StateFlow<ReportsUiState> =
+        combine(local, core.community.reports, core.community.reportCategories) { l, reports, categories ->
+            l.copy(reports = reports, categories = categories)
+        }.stateIn(viewModelScope, SharingStarted.WhileSubscribed(5_000), local.value)
 
-    fun file(title: String, description: String, photos: List<ByteArray>) = act { core.community.fileReport(title, description, photos) }
+    fun file(category: String, text: String, place: String, photos: List<ByteArray>) =
+        act { core.community.fileReport(category, text, place, photos) }
 
     fun rate(reportId: String, stars: Int) = act { core.community.rateReport(reportId, stars) }
 
