@@ -1,8 +1,7 @@
-// PENDING FFI: reports, outages, points/vouchers, partner redeem and the geo lookup are being
-// exported by connect-ffi right now. The screens are written against this small protocol so that
-// wiring them is a few lines (one call per method onto the generated ConnectApp) once the exports
-// land. These are presentation types, not re-declarations of core records: when the generated
-// records exist they become typealiases or a one-line mapping. Mirrors Android's CommunityFeatures.kt.
+// Reports, outages, points/vouchers, the partner till and the offline building lookup, as the
+// screens see them. `CoreCommunity` implements it over the generated ConnectApp (one call per
+// method, no rules); `UnavailableFeatures` stands in where no core is open. Presentation types,
+// mapped one-to-one from core's records in `CoreCommunity`. Mirrors Android's CommunityFeatures.kt.
 import Foundation
 
 struct ReportSummary: Identifiable, Equatable {
@@ -13,14 +12,25 @@ struct ReportSummary: Identifiable, Equatable {
     let rating: Int?
 }
 
+/// A report category the server publishes (`leak`, `lift`…), with its title for the picker.
+struct ReportCategoryChoice: Identifiable, Equatable {
+    let code: String
+    let title: String
+    let emergency: Bool
+    var id: String { code }
+}
+
+/// An outage; `latitude`/`longitude` are those of one affected building when the app knows it.
 struct OutageSummary: Identifiable, Equatable {
     let id: String
     let utility: String
     let description: String
     let startsAt: Date
     let endsAt: Date?
-    let latitude: Double
-    let longitude: Double
+    let latitude: Double?
+    let longitude: Double?
+    /// It hits one of the resident's own buildings (listed first).
+    var mine = false
 }
 
 struct Offer: Identifiable, Equatable {
@@ -54,15 +64,19 @@ struct BuildingMatch: Equatable {
 }
 
 protocol CommunityFeatures {
-    /// False until connect-ffi exports these capabilities; screens then say so instead of failing.
+    /// False where no core is open (previews without data); screens then say so.
     var available: Bool { get }
 
     func reports() throws -> [ReportSummary]
+    func reportCategories() throws -> [ReportCategoryChoice]
     func outages() throws -> [OutageSummary]
     func pointsBalance() throws -> Int64
     func offers() throws -> [Offer]
 
-    func fileReport(title: String, description: String, photos: [Data]) async throws
+    /// Fetches categories, points and offers from the server (after login, on refresh).
+    func refresh() async throws
+    /// Files a report in `category` (a `ReportCategoryChoice.code`); queued offline, sent by sync.
+    func fileReport(category: String, text: String, place: String, photos: [Data]) async throws
     func rateReport(id: String, stars: Int) async throws
     func createVoucher(offerId: String) async throws -> Voucher
     func checkVoucher(scannedText: String) throws -> VoucherCheck
@@ -74,14 +88,16 @@ struct FeatureUnavailable: LocalizedError {
     var errorDescription: String? { String(localized: "not_in_this_build") }
 }
 
-/// The honest stand-in while the exports are missing: empty state, and a clear error on use.
+/// The stand-in where no core is open: empty state, and a clear error on use.
 struct UnavailableFeatures: CommunityFeatures {
     let available = false
     func reports() throws -> [ReportSummary] { [] }
+    func reportCategories() throws -> [ReportCategoryChoice] { [] }
     func outages() throws -> [OutageSummary] { [] }
     func pointsBalance() throws -> Int64 { 0 }
     func offers() throws -> [Offer] { [] }
-    func fileReport(title: String, description: String, photos: [Data]) async throws { throw FeatureUnavailable() }
+    func refresh() async throws {}
+    func fileReport(category: String, text: String, place: String, photos: [Data]) async throws { throw FeatureUnavailable() }
     func rateReport(id: String, stars: Int) async throws { throw FeatureUnavailable() }
     func createVoucher(offerId: String) async throws -> Voucher { throw FeatureUnavailable() }
     func checkVoucher(scannedText: String) throws -> VoucherCheck { throw FeatureUnavailable() }

@@ -26,7 +26,7 @@ final class Core: ObservableObject {
     /// The latest listener event, for notifications and banners.
     @Published private(set) var lastEvent: AppEvent?
 
-    /// Capabilities whose ffi exports are still being written; see `CommunityFeatures`.
+    /// Reports, outages, points, the partner till and the offline lookup; see `CommunityFeatures`.
     let community: CommunityFeatures
 
     private let app: any ConnectAppProtocol
@@ -34,13 +34,13 @@ final class Core: ObservableObject {
 
     init(
         app: any ConnectAppProtocol,
-        community: CommunityFeatures = UnavailableFeatures(),
+        community: CommunityFeatures? = nil,
         decoder: @escaping (Data, UInt32, UInt32, UInt32) throws -> [DecodedCode] = { luma, width, height, stride in
             try decodeFrame(luma: luma, width: width, height: height, rowStride: stride)
         }
     ) {
         self.app = app
-        self.community = community
+        self.community = community ?? CoreCommunity(app: app)
         self.decoder = decoder
         app.setListener(listener: EventForwarder(core: self))
         loggedIn = (try? app.isLoggedIn()) ?? false

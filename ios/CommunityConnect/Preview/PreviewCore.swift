@@ -60,13 +60,18 @@ private struct PreviewCommunity: CommunityFeatures {
         [ReportSummary(id: "r1", title: "Entrance door does not close", status: "in_progress", photoCount: 2, rating: nil),
          ReportSummary(id: "r2", title: "Broken lamp, 3rd floor", status: "resolved", photoCount: 1, rating: nil)]
     }
+    func reportCategories() throws -> [ReportCategoryChoice] {
+        [ReportCategoryChoice(code: "leak", title: "Leak", emergency: true),
+         ReportCategoryChoice(code: "lighting", title: "Lighting", emergency: false)]
+    }
     func outages() throws -> [OutageSummary] {
         [OutageSummary(id: "o1", utility: "hot water", description: "Planned pipe repair", startsAt: now,
-                       endsAt: now.addingTimeInterval(86_400), latitude: 55.752, longitude: 37.615)]
+                       endsAt: now.addingTimeInterval(86_400), latitude: 55.752, longitude: 37.615, mine: true)]
     }
+    func refresh() async throws {}
     func pointsBalance() throws -> Int64 { 450 }
     func offers() throws -> [Offer] { [Offer(id: "f1", partner: "Bakery on Lenina", title: "Coffee", points: 300)] }
-    func fileReport(title: String, description: String, photos: [Data]) async throws {}
+    func fileReport(category: String, text: String, place: String, photos: [Data]) async throws {}
     func rateReport(id: String, stars: Int) async throws {}
     func createVoucher(offerId: String) async throws -> Voucher {
         Voucher(id: "v1", points: 300, partner: "Bakery on Lenina", expiresAt: now.addingTimeInterval(86_400), payload: "CC1.preview")

@@ -13,8 +13,8 @@ struct OutagesView: View {
         List {
             if !model.state.available { Text("not_in_this_build") }
             if let here = model.state.here.first { Text(String(format: String(localized: "you_are_at"), here.address)) }
-            Map(coordinateRegion: $region, showsUserLocation: true, annotationItems: model.state.outages) { outage in
-                MapMarker(coordinate: CLLocationCoordinate2D(latitude: outage.latitude, longitude: outage.longitude), tint: .red)
+            Map(coordinateRegion: $region, showsUserLocation: true, annotationItems: model.state.outages.filter { $0.latitude != nil && $0.longitude != nil }) { outage in
+                MapMarker(coordinate: CLLocationCoordinate2D(latitude: outage.latitude ?? 0, longitude: outage.longitude ?? 0), tint: .red)
             }
             .frame(height: 280)
             if model.state.outages.isEmpty { Text("no_outages") }

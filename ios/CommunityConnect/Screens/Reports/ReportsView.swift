@@ -4,8 +4,9 @@ import SwiftUI
 
 struct ReportsView: View {
     @StateObject var model: ReportsViewModel
-    @State private var title = ""
+    @State private var category: String?
     @State private var details = ""
+    @State private var place = ""
     @State private var picked: [PhotosPickerItem] = []
 
     var body: some View {
@@ -13,13 +14,17 @@ struct ReportsView: View {
             if !model.state.available { Text("not_in_this_build") }
             if let message = model.state.message { Text(message).foregroundStyle(.red) }
             Section("new_report") {
-                TextField("report_title", text: $title)
+                Picker("report_title", selection: $category) {
+                    Text("—").tag(String?.none)
+                    ForEach(model.state.categories) { c in Text(c.title).tag(Optional(c.code)) }
+                }
                 TextField("report_description", text: $details, axis: .vertical).lineLimit(3...6)
+                TextField("report_place", text: $place)
                 PhotosPicker(selection: $picked, maxSelectionCount: 5, matching: .images) {
                     Text(String(format: String(localized: "add_photos"), picked.count))
                 }
                 Button("send") { send() }
-                    .disabled(!model.state.available || model.state.sending || title.isEmpty)
+                    .disabled(!model.state.available || model.state.sending || category == nil || details.isEmpty)
             }
             ForEach(model.state.reports) { report in
                 VStack(alignment: .leading) {
@@ -38,14 +43,16 @@ struct ReportsView: View {
     }
 
     private func send() {
+        guard let chosen = category else { return }
         let items = picked
-        let (t, d) = (title, details)
+        let (d, p) = (details, place)
         Task {
             var photos: [Data] = []
             for item in items { if let data = try? await item.loadTransferable(type: Data.self) { photos.append(data) } }
-            model.file(title: t, description: d, photos: photos)
-            title = ""
+            model.file(category: chosen, text: d, place: p, photos: photos)
+            category = nil
             details = ""
+            place = ""
             picked = []
         }
     }

@@ -4,6 +4,7 @@ import Foundation
 struct ReportsUiState {
     var available = true
     var reports: [ReportSummary] = []
+    var categories: [ReportCategoryChoice] = []
     var sending = false
     var message: String?
 }
@@ -19,8 +20,8 @@ final class ReportsViewModel: ObservableObject {
         reload()
     }
 
-    func file(title: String, description: String, photos: [Data]) {
-        act { try await self.core.community.fileReport(title: title, description: description, photos: photos) }
+    func file(category: String, text: String, place: String, photos: [Data]) {
+        act { try await self.core.community.fileReport(category: category, text: text, place: place, photos: photos) }
     }
 
     func rate(id: String, stars: Int) {
@@ -29,6 +30,7 @@ final class ReportsViewModel: ObservableObject {
 
     private func reload() {
         state.reports = (try? core.community.reports()) ?? []
+        state.categories = (try? core.community.reportCategories()) ?? []
     }
 
     private func act(_ body: @escaping () async throws -> Void) {
