@@ -90,6 +90,8 @@ fn resident_app(
     app.request_code(phone).unwrap();
     let code = server.sms.last_code(phone).expect("code sms");
     app.verify_code(phone, &code).unwrap();
+    // As the shells do after login: the homes (and where they stand) come with the property.
+    app.refresh_property().unwrap();
     (app, events)
 }
 
@@ -146,6 +148,12 @@ async fn polygon_reaches_exactly_the_residents_inside(server: &TestServer) {
             assert_eq!(list[0].outage.id.0.to_string(), id);
             assert!(list[0].mine);
             assert_eq!(list[0].state, OutageState::AffectedNow);
+            // Drawn at the resident's own building (the first of the outage's it knows).
+            assert_eq!(
+                (list[0].lat, list[0].lon),
+                (Some(59.22), Some(BUILDINGS[i].1)),
+                "resident {i}"
+            );
             assert_eq!(
                 outage_events(events),
                 [OutageState::AffectedNow],

@@ -2,6 +2,8 @@
 //! ones (from a map area), each with the server's change stamp and the time this device got it,
 //! so the app shows them offline and says how fresh they are.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -23,6 +25,11 @@ pub struct OutageItem {
     pub mine: bool,
     /// When this device last received it.
     pub fetched_at: DateTime<Utc>,
+    /// Where to draw it: the position of the first of its buildings this device knows (the
+    /// resident's homes), or none.
+    pub lat: Option<f64>,
+    /// See [`OutageItem::lat`].
+    pub lon: Option<f64>,
 }
 
 /// Stores outages from a pull; returns those that are new or whose server stamp changed (the
@@ -133,6 +140,17 @@ pub fn list(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<OutageItem>, Er
         .map_err(Error::Read)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(Error::Read)?;
+    let mut positions: HashMap<String, (f64, f64)> = HashMap::new();
+    let mut stmt = conn
+        .prepare("SELECT id, lat, lon FROM buildings WHERE lat IS NOT NULL AND lon IS NOT NULL")
+        .map_err(Error::Read)?;
+    let known = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))
+        .map_err(Error::Read)?;
+    for row in known {
+        let (id, at) = row.map_err(Error::Read)?;
+        positions.insert(id, at);
+    }
     let mut items = Vec::with_capacity(rows.len());
     for (record, fetched, mine) in rows {
         let outage: Outage =
@@ -142,7 +160,13 @@ pub fn list(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<OutageItem>, Er
                 what: "outage fetch time",
             })?
             .with_timezone(&Utc);
+        let at = outage
+            .building_ids
+            .iter()
+            .find_map(|b| positions.get(&b.0).copied());
         items.push(OutageItem {
+            lat: at.map(|p| p.0),
+            lon: at.map(|p| p.1),
             state: outage.state_at(now),
             outage,
             mine,

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/004_points.sql"),
     include_str!("../../migrations/005_outage_notifications.sql"),
     include_str!("../../migrations/006_reports.sql"),
+    include_str!("../../migrations/007_building_positions.sql"),
 ];
 
 /// The schema version this build writes.

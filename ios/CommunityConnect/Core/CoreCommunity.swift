@@ -38,8 +38,8 @@ final class CoreCommunity: CommunityFeatures, @unchecked Sendable {
                 description: o.description,
                 startsAt: Date(timeIntervalSince1970: Double(o.startsAt) / 1000),
                 endsAt: (o.endedAt ?? o.expectedEndAt).map { Date(timeIntervalSince1970: Double($0) / 1000) },
-                latitude: nil,
-                longitude: nil,
+                latitude: item.lat,
+                longitude: item.lon,
                 mine: item.mine
             )
         }

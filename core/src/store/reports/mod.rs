@@ -342,8 +342,13 @@ pub fn replace_buildings(tx: &Transaction<'_>, property: &PropertyResponse) -> R
         .map_err(Error::Write)?;
     for home in &property.homes {
         tx.execute(
-            "INSERT OR REPLACE INTO buildings (id, address) VALUES (?1, ?2)",
-            params![home.building.id.0, home.building.address],
+            "INSERT OR REPLACE INTO buildings (id, address, lat, lon) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                home.building.id.0,
+                home.building.address,
+                home.building.lat,
+                home.building.lon
+            ],
         )
         .map_err(Error::Write)?;
     }

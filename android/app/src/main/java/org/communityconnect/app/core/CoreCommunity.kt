@@ -108,8 +108,8 @@ class CoreCommunity(private val app: ConnectApp) : CommunityFeatures {
         description = o.outage.description,
         startsAtMillis = o.outage.startsAt,
         endsAtMillis = o.outage.endedAt ?: o.outage.expectedEndAt,
-        latitude = null,
-        longitude = null,
+        latitude = o.lat,
+        longitude = o.lon,
         mine = o.mine,
     )
 
