@@ -579,3 +579,66 @@ async fn a_repeated_action_id_gets_the_current_view_and_cannot_be_spent_on_anoth
         .await;
     assert_eq!(other["status"], "resolved");
 }
+
+/// A report filed with photos on one phone arrives on the resident's second phone (a fresh local
+/// store, same account) with its photos, downloaded by the sync exactly as they were filed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_filed_on_one_phone_arrives_on_another_with_its_photos() {
+    const OWNER: &str = "+79005550011";
+    let server = TestServer::sqlite().await;
+    let admin = server.login(ADMIN_PHONE).await;
+    admin.seed_home("Q", "Q1", "4", OWNER, "+79005550012").await;
+    let dir = tempfile::tempdir().unwrap();
+    let login = |db: PathBuf| {
+        let (url, sms) = (server.base.clone(), server.sms.clone());
+        async move {
+            let app = Arc::new(
+                tokio::task::spawn_blocking(move || open(&db, &url))
+                    .await
+                    .unwrap(),
+            );
+            phone(&app, move |app| {
+                app.request_code(OWNER).unwrap();
+                app.verify_code(OWNER, &sms.last_code(OWNER).unwrap())
+                    .unwrap();
+                app.refresh_property().unwrap();
+            })
+            .await;
+            app
+        }
+    };
+
+    let first = login(dir.path().join("first.db")).await;
+    let id = phone(&first, |app| {
+        app.file_report(
+            None,
+            "leak",
+            "water from the ceiling",
+            "entrance 1",
+            photos(),
+        )
+        .unwrap()
+    })
+    .await;
+    sync_until(&first, id, "filed", |i| i.delivery == ReportDelivery::Filed).await;
+    let sent: Vec<Vec<u8>> = phone(&first, move |app| {
+        (0..2)
+            .map(|n| app.report_photo(id, n).unwrap().unwrap())
+            .collect()
+    })
+    .await;
+
+    let second = login(dir.path().join("second.db")).await;
+    sync_until(&second, id, "arrived", |i| i.photo_count == 2).await;
+    let got: Vec<Option<Vec<u8>>> = phone(&second, move |app| {
+        (0..2).map(|n| app.report_photo(id, n).unwrap()).collect()
+    })
+    .await;
+    assert_eq!(got, sent.into_iter().map(Some).collect::<Vec<_>>());
+    let item = phone(&second, move |app| app.report(id).unwrap().unwrap()).await;
+    assert_eq!(item.delivery, ReportDelivery::Filed);
+    assert_eq!(item.text, "water from the ceiling");
+    close(first).await;
+    close(second).await;
+    server.close().await;
+}

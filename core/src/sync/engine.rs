@@ -28,6 +28,9 @@ use crate::{
     },
 };
 
+/// Photos of reports filed elsewhere downloaded per sync round at most.
+const PHOTOS_PER_ROUND: usize = 10;
+
 /// How the engine paces itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EngineConfig {
@@ -341,11 +344,48 @@ impl Driver {
         for notice in report_notices {
             (self.events)(super::reports::event_of(notice));
         }
-        Ok(if changes.has_more {
-            PullResult::MorePending
-        } else {
-            PullResult::Done
-        })
+        if changes.has_more {
+            return Ok(PullResult::MorePending);
+        }
+        self.fetch_report_photos(&session.token).await;
+        Ok(PullResult::Done)
+    }
+
+    /// Downloads the photos of reports filed on another device (at most [`PHOTOS_PER_ROUND`] a
+    /// round). Best effort: a failure is logged and the photo is asked for again on a later sync;
+    /// it never fails the pull or blocks the rest of sync.
+    async fn fetch_report_photos(&self, token: &str) {
+        let cipher = self.store.cipher();
+        let missing = match self
+            .store
+            .read(|c| store::reports::missing_photos(c, PHOTOS_PER_ROUND))
+        {
+            Ok(missing) => missing,
+            Err(error) => {
+                tracing::warn!(error = %error_chain(&error), "listing missing report photos failed");
+                return;
+            }
+        };
+        for (id, n) in missing {
+            match self.transport.report_photo(token, id, n).await {
+                Ok(jpeg) if jpeg.starts_with(&[0xFF, 0xD8, 0xFF]) => {
+                    if let Err(error) = self
+                        .store
+                        .write(|tx| store::reports::save_photo(tx, cipher, id, n, &jpeg))
+                    {
+                        tracing::warn!(error = %error_chain(&error), "storing a report photo failed");
+                        return;
+                    }
+                }
+                Ok(other) => {
+                    tracing::warn!(report = %id.0, n, bytes = other.len(), "a report photo is not a JPEG; not stored");
+                }
+                Err(error) => {
+                    tracing::info!(report = %id.0, n, error = %error, "report photo not downloaded; next sync tries again");
+                    return;
+                }
+            }
+        }
     }
 }
 

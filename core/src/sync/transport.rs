@@ -154,6 +154,17 @@ pub trait Transport: Send + Sync {
         let _ = (token, request);
         Err(TransportError::NotFound)
     }
+    /// `GET /v1/reports/{id}/photos/{n}`: the JPEG of a photo exactly as it was filed (for a report
+    /// filed on another device).
+    async fn report_photo(
+        &self,
+        token: &str,
+        id: ReportId,
+        n: u32,
+    ) -> Result<Vec<u8>, TransportError> {
+        let _ = (token, id, n);
+        Err(TransportError::NotFound)
+    }
     /// `POST /v1/reports/{id}/rating`.
     async fn rate_report(
         &self,
@@ -404,6 +415,28 @@ impl Transport for HttpTransport {
     ) -> Result<FiledReportResponse, TransportError> {
         self.send(self.post("/v1/reports", request).bearer_auth(token))
             .await
+    }
+
+    async fn report_photo(
+        &self,
+        token: &str,
+        id: ReportId,
+        n: u32,
+    ) -> Result<Vec<u8>, TransportError> {
+        let response = self
+            .get(&format!("/v1/reports/{}/photos/{n}", id.0))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| TransportError::Network(without_url(&e)))?;
+        if !response.status().is_success() {
+            return Err(refusal(response).await);
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| TransportError::Network(without_url(&e)))?;
+        Ok(bytes.to_vec())
     }
 
     async fn rate_report(

@@ -908,3 +908,67 @@ pub fn merge_pull(
     }
     Ok(notices)
 }
+
+/// Photos of reports filed on another device that this device does not hold yet (report, photo
+/// number), oldest reports first, at most `limit`.
+pub fn missing_photos(conn: &Connection, limit: usize) -> Result<Vec<(ReportId, u32)>, Error> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT r.id, r.photo_count, (SELECT group_concat(p.n) FROM report_photos p
+                                           WHERE p.report_id = r.id)
+             FROM reports r
+             WHERE r.photo_count > (SELECT count(*) FROM report_photos p WHERE p.report_id = r.id)
+             ORDER BY r.created_at, r.id",
+        )
+        .map_err(Error::Read)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .map_err(Error::Read)?;
+    let mut missing = Vec::new();
+    for row in rows {
+        let (id, count, have) = row.map_err(Error::Read)?;
+        let id = Uuid::parse_str(&id).map_err(|_| Error::Corrupt { what: "report id" })?;
+        let have: Vec<i64> = have
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        for n in 0..count {
+            if missing.len() >= limit {
+                return Ok(missing);
+            }
+            if !have.contains(&n) {
+                missing.push((ReportId(id), u32::try_from(n).unwrap_or(u32::MAX)));
+            }
+        }
+    }
+    Ok(missing)
+}
+
+/// Stores a downloaded photo of a report filed elsewhere (sealed like the device's own). A photo
+/// already held is kept.
+pub fn save_photo(
+    tx: &Transaction<'_>,
+    cipher: &FieldCipher,
+    id: ReportId,
+    n: u32,
+    jpeg: &[u8],
+) -> Result<(), Error> {
+    tx.execute(
+        "INSERT OR IGNORE INTO report_photos (report_id, n, jpeg)
+         SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM reports WHERE id = ?1)",
+        params![
+            id.0.to_string(),
+            n,
+            cipher.seal("report_photo", jpeg).map_err(Error::Seal)?
+        ],
+    )
+    .map_err(Error::Write)?;
+    Ok(())
+}
