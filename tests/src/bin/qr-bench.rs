@@ -148,6 +148,16 @@ fn decode_connect(img: &image::GrayImage) -> Vec<(String, Quad)> {
     }
 }
 
+/// The fast path of `decode_frame` alone (block binarisation + finder scan, no rqrr fallback).
+fn decode_connect_fast(img: &image::GrayImage) -> Vec<(String, Quad)> {
+    let (w, h) = img.dimensions();
+    connect_core::qr::decode_frame_fast_path(img.as_raw(), w, h, w)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| (c.text, c.corners.map(|(x, y)| (f64::from(x), f64::from(y)))))
+        .collect()
+}
+
 /// Plain rqrr 0.11 as a user would call it (its own threshold), guarded so a panic is no decode.
 fn decode_rqrr(img: &image::GrayImage) -> Vec<(String, Quad)> {
     let (w, h) = (img.width() as usize, img.height() as usize);
@@ -192,8 +202,9 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let decode: fn(&image::GrayImage) -> Vec<(String, Quad)> = match args.decoder.as_str() {
         "connect" => decode_connect,
+        "connect-fast" => decode_connect_fast,
         "rqrr" => decode_rqrr,
-        other => bail!("unknown decoder {other:?} (connect or rqrr)"),
+        other => bail!("unknown decoder {other:?} (connect, connect-fast or rqrr)"),
     };
     // rqrr prints a panic message for each guarded panic; keep the table readable.
     // Count them instead, to name the frames on which rqrr panics (regression tests in core).

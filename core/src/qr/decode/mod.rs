@@ -6,6 +6,8 @@
 
 mod binarize;
 mod charset;
+mod finder;
+mod hybrid;
 mod pyramid;
 #[cfg(test)]
 mod tests;
@@ -93,6 +95,12 @@ pub fn decode_frame(
     let factor = long.div_ceil(SEARCH_LONG_SIDE).max(1);
     let mut found = Found::default();
 
+    // Fast path: block binarisation and a zxing-style finder scan at full resolution. When it
+    // reads codes and leaves no confirmed finder pattern unexplained, the frame is done.
+    if fast_pass(luma, w, h, stride, &mut found) {
+        return Ok(found.codes);
+    }
+
     // Level 0: the frame downscaled so its long side is at most SEARCH_LONG_SIDE.
     let full = || {
         let mut px = Vec::with_capacity(w * h);
@@ -124,6 +132,64 @@ pub fn decode_frame(
         search_level(&up, 0.5, Effort::Quick, &mut found);
     }
     Ok(found.codes)
+}
+
+/// Only the fast path of [`decode_frame`] (no rqrr fallback): for the benchmark, which reports it
+/// as its own row so the two paths can be compared.
+#[doc(hidden)]
+pub fn decode_frame_fast_path(
+    luma: &[u8],
+    width: u32,
+    height: u32,
+    row_stride: u32,
+) -> Result<Vec<DecodedCode>, DecodeError> {
+    validate(luma, width, height, row_stride)?;
+    let mut found = Found::default();
+    fast_pass(
+        luma,
+        width as usize,
+        height as usize,
+        row_stride as usize,
+        &mut found,
+    );
+    Ok(found.codes)
+}
+
+/// Runs the fast path; true when it explains the whole frame.
+fn fast_pass(luma: &[u8], w: usize, h: usize, stride: usize, found: &mut Found) -> bool {
+    if w < 21 || h < 21 {
+        return false;
+    }
+    let pass = catch_unwind(AssertUnwindSafe(|| {
+        let mut bits = hybrid::binarize(luma, w, h, stride);
+        let pass = finder::scan(&bits);
+        if !pass.reads.is_empty() {
+            return pass;
+        }
+        // Nothing dark-on-light: try light-on-dark (stickers printed inverted).
+        bits.invert();
+        let inverted = finder::scan(&bits);
+        if inverted.reads.is_empty() {
+            pass
+        } else {
+            inverted
+        }
+    }));
+    let Ok(pass) = pass else {
+        tracing::debug!("fast QR path panicked on a frame; falling back to rqrr");
+        return false;
+    };
+    let read_any = !pass.reads.is_empty();
+    for read in pass.reads {
+        let (text, charset) = decode_text(&read.bytes);
+        found.add(DecodedCode {
+            text,
+            bytes: read.bytes,
+            corners: read.corners,
+            charset,
+        });
+    }
+    read_any && pass.unexplained == 0
 }
 
 #[derive(Default)]
