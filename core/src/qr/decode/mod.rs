@@ -95,13 +95,6 @@ pub fn decode_frame(
     let factor = long.div_ceil(SEARCH_LONG_SIDE).max(1);
     let mut found = Found::default();
 
-    // Fast path: block binarisation and a zxing-style finder scan at full resolution. When it
-    // reads codes and leaves no confirmed finder pattern unexplained, the frame is done.
-    if fast_pass(luma, w, h, stride, &mut found) {
-        return Ok(found.codes);
-    }
-
-    // Level 0: the frame downscaled so its long side is at most SEARCH_LONG_SIDE.
     let full = || {
         let mut px = Vec::with_capacity(w * h);
         for y in 0..h {
@@ -109,6 +102,27 @@ pub fn decode_frame(
         }
         Gray { w, h, px }
     };
+
+    // Fast path: block binarisation and a zxing-style finder scan at full resolution. When it
+    // reads codes and leaves no confirmed finder pattern unexplained, the frame is done.
+    if fast_pass(luma, w, h, stride, 1.0, &mut found) {
+        return Ok(found.codes);
+    }
+    // Then once more at another scale: small frames upscaled (modules of 1–2 pixels), large
+    // ones halved (blur and noise average out).
+    if long <= 1024 {
+        let up = pyramid::upscale2(&full());
+        if fast_pass(&up.px, up.w, up.h, up.w, 0.5, &mut found) {
+            return Ok(found.codes);
+        }
+    } else if long >= 1600 {
+        let down = pyramid::downscale(&full(), 2);
+        if fast_pass(&down.px, down.w, down.h, down.w, 2.0, &mut found) {
+            return Ok(found.codes);
+        }
+    }
+
+    // Level 0: the frame downscaled so its long side is at most SEARCH_LONG_SIDE.
     let base = if factor > 1 {
         pyramid::downscale(&full(), factor)
     } else {
@@ -150,13 +164,22 @@ pub fn decode_frame_fast_path(
         width as usize,
         height as usize,
         row_stride as usize,
+        1.0,
         &mut found,
     );
     Ok(found.codes)
 }
 
 /// Runs the fast path; true when it explains the whole frame.
-fn fast_pass(luma: &[u8], w: usize, h: usize, stride: usize, found: &mut Found) -> bool {
+/// `scale` maps the plane's pixels to frame pixels (the plane may be a rescaled copy).
+fn fast_pass(
+    luma: &[u8],
+    w: usize,
+    h: usize,
+    stride: usize,
+    scale: f32,
+    found: &mut Found,
+) -> bool {
     if w < 21 || h < 21 {
         return false;
     }
@@ -185,7 +208,7 @@ fn fast_pass(luma: &[u8], w: usize, h: usize, stride: usize, found: &mut Found) 
         found.add(DecodedCode {
             text,
             bytes: read.bytes,
-            corners: read.corners,
+            corners: read.corners.map(|(x, y)| (x * scale, y * scale)),
             charset,
         });
     }
