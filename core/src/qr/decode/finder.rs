@@ -320,41 +320,118 @@ fn edge_distance(bits: &Bits, from: Pt, dir: Pt, limit: f64) -> Option<f64> {
     None
 }
 
-/// Module size measured between two finder centres along the line joining them (both patterns,
-/// both directions), as zxing does: robust to rotation, unlike the row-run estimate.
-fn module_between(bits: &Bits, a: &Centre, b: &Centre) -> Option<f64> {
-    let (ax, ay, bx, by) = (
-        f64::from(a.x),
-        f64::from(a.y),
-        f64::from(b.x),
-        f64::from(b.y),
+/// Points measured on the line through two finder centres: the centres and the outer edges of
+/// both patterns (found by walking from each centre both ways), keyed by module position along the
+/// line. Positions near `b` count from the far end (`from_end`), as the size is not known yet.
+struct LineFit {
+    /// Module size: the mean half-pattern width over 3.5.
+    ms: f64,
+    /// (from_end, module offset, image point).
+    pts: Vec<(bool, f64, Pt)>,
+}
+
+impl LineFit {
+    /// Module coordinate along the line for a code of `size` modules.
+    fn module(&self, i: usize, size: f64) -> f64 {
+        let (from_end, off, _) = self.pts[i];
+        if from_end { size + off } else { off }
+    }
+}
+
+/// Measures the line from finder `a` to finder `b` (zxing measures module size the same way:
+/// robust to rotation, unlike the row-run estimate).
+fn measure_line(bits: &Bits, a: &Centre, b: &Centre) -> Option<LineFit> {
+    let (pa, pb) = (
+        (f64::from(a.x), f64::from(a.y)),
+        (f64::from(b.x), f64::from(b.y)),
     );
-    let len = ((bx - ax).powi(2) + (by - ay).powi(2)).sqrt();
+    let len = ((pb.0 - pa.0).powi(2) + (pb.1 - pa.1).powi(2)).sqrt();
     if len < 1.0 {
         return None;
     }
-    let dir = ((bx - ax) / len, (by - ay) / len);
+    let dir = ((pb.0 - pa.0) / len, (pb.1 - pa.1) / len);
     let back = (-dir.0, -dir.1);
-    let lim_a = f64::from(a.ms) * 7.0;
-    let lim_b = f64::from(b.ms) * 7.0;
-    let mut sum = 0.0;
-    let mut n = 0.0;
-    for (p, d, lim) in [
-        ((ax, ay), dir, lim_a),
-        ((ax, ay), back, lim_a),
-        ((bx, by), back, lim_b),
-        ((bx, by), dir, lim_b),
+    let at = |p: Pt, d: Pt, t: f64| (p.0 + d.0 * t, p.1 + d.1 * t);
+    let mut pts = vec![(false, 3.5, pa), (true, -3.5, pb)];
+    let (mut sum, mut n) = (0.0, 0.0);
+    for (from_end, p, d, off, lim) in [
+        (false, pa, dir, 7.0, f64::from(a.ms) * 7.0),
+        (false, pa, back, 0.0, f64::from(a.ms) * 7.0),
+        (true, pb, back, -7.0, f64::from(b.ms) * 7.0),
+        (true, pb, dir, 0.0, f64::from(b.ms) * 7.0),
     ] {
         if let Some(t) = edge_distance(bits, p, d, lim) {
             sum += t;
             n += 1.0;
+            pts.push((from_end, off, at(p, d, t)));
         }
     }
     if n == 0.0 {
         return None;
     }
     // Each measured half-pattern spans 3.5 modules.
-    Some(sum / n / 3.5)
+    Some(LineFit {
+        ms: sum / n / 3.5,
+        pts,
+    })
+}
+
+/// Least-squares homography (module coordinates → image) through point pairs, normalised for
+/// conditioning: modules by the code size, pixels about `origin` by `scale`.
+#[allow(clippy::needless_range_loop)]
+fn fit_homography(pairs: &[(Pt, Pt)], size: f64, origin: Pt, scale: f64) -> Option<Transform> {
+    if pairs.len() < 4 || scale <= 0.0 {
+        return None;
+    }
+    let mut ata = [[0.0f64; 8]; 8];
+    let mut atb = [0.0f64; 8];
+    for &((u, v), (x, y)) in pairs {
+        let (u, v) = (u / size, v / size);
+        let (x, y) = ((x - origin.0) / scale, (y - origin.1) / scale);
+        let rows = [
+            ([u, v, 1.0, 0.0, 0.0, 0.0, -u * x, -v * x], x),
+            ([0.0, 0.0, 0.0, u, v, 1.0, -u * y, -v * y], y),
+        ];
+        for (r, b) in rows {
+            for i in 0..8 {
+                for j in 0..8 {
+                    ata[i][j] += r[i] * r[j];
+                }
+                atb[i] += r[i] * b;
+            }
+        }
+    }
+    let h = solve8(ata, atb)?;
+    let hm = Transform([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], 1.0]);
+    let norm_in = Transform([1.0 / size, 0.0, 0.0, 0.0, 1.0 / size, 0.0, 0.0, 0.0, 1.0]);
+    let denorm = Transform([scale, 0.0, origin.0, 0.0, scale, origin.1, 0.0, 0.0, 1.0]);
+    Some(denorm.after(&hm.after(&norm_in)))
+}
+
+/// Gaussian elimination with partial pivoting; `None` when (nearly) singular.
+#[allow(clippy::needless_range_loop)] // index loops read as the matrix algebra they are
+fn solve8(mut a: [[f64; 8]; 8], mut b: [f64; 8]) -> Option<[f64; 8]> {
+    for col in 0..8 {
+        let piv = (col..8).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[piv][col].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(col, piv);
+        b.swap(col, piv);
+        for row in col + 1..8 {
+            let f = a[row][col] / a[col][col];
+            for k in col..8 {
+                a[row][k] -= f * a[col][k];
+            }
+            b[row] -= f * b[col];
+        }
+    }
+    let mut x = [0.0; 8];
+    for row in (0..8).rev() {
+        let s: f64 = (row + 1..8).map(|k| a[row][k] * x[k]).sum();
+        x[row] = (b[row] - s) / a[row][row];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
 /// Projective map between two quadrilaterals (zxing's `PerspectiveTransform`).
@@ -559,16 +636,16 @@ fn timing_error(bits: &Bits, t: &Transform, size: usize) -> Option<f64> {
 }
 
 fn read_triple(bits: &Bits, tl: Centre, tr: Centre, bl: Centre) -> Option<Read> {
-    let msx = module_between(bits, &tl, &tr)?;
-    let msy = module_between(bits, &tl, &bl)?;
+    let top = measure_line(bits, &tl, &tr)?;
+    let left = measure_line(bits, &tl, &bl)?;
     let d = |a: &Centre, b: &Centre| {
         (f64::from(a.x - b.x).powi(2) + f64::from(a.y - b.y).powi(2)).sqrt()
     };
-    let est = (d(&tl, &tr) / msx + d(&tl, &bl) / msy) / 2.0 + 7.0;
+    let est = (d(&tl, &tr) / top.ms + d(&tl, &bl) / left.ms) / 2.0 + 7.0;
     let base = (((est - 17.0) / 4.0).round() * 4.0 + 17.0).clamp(21.0, 177.0) as usize;
     let p = |c: &Centre| (f64::from(c.x), f64::from(c.y));
     let (ptl, ptr, pbl) = (p(&tl), p(&tr), p(&bl));
-    let ms = (msx + msy) / 2.0;
+    let ms = (top.ms + left.ms) / 2.0;
     let br = (ptr.0 - ptl.0 + pbl.0, ptr.1 - ptl.1 + pbl.1);
     let affine = |s: f64| {
         let from = [
@@ -579,71 +656,77 @@ fn read_triple(bits: &Bits, tl: Centre, tr: Centre, bl: Centre) -> Option<Read> 
         ];
         Transform::quad_to_quad(from, [ptl, ptr, br, pbl])
     };
+    // Point pairs on the top and left lines: two lines of a plane fix its perspective, so the
+    // foreshortening between near and far finders is modelled, not assumed away as by the affine
+    // map through the three centres.
+    let scale = d(&tl, &tr).max(1.0);
+    let pairs = |s: f64| {
+        let mut v: Vec<(Pt, Pt)> = Vec::with_capacity(13);
+        for (i, &(_, _, p)) in top.pts.iter().enumerate() {
+            v.push(((top.module(i, s), 3.5), p));
+        }
+        for (i, &(_, _, p)) in left.pts.iter().enumerate() {
+            v.push(((3.5, left.module(i, s)), p));
+        }
+        v
+    };
     // The module-size estimate only brackets the size; the timing patterns (row and column 6,
     // alternating between the finders) pick it: a wrong size or a triple that is no code at all
     // shows as a timing pattern full of errors, rejected before any grid is sampled. Perspective
-    // is taken from the bottom-right alignment pattern where one is found.
+    // is refined with the bottom-right alignment pattern where one is found.
     let span = if base >= 45 { 12 } else { 8 };
-    let mut cands: Vec<(f64, usize, Transform, bool)> = Vec::new();
+    let mut cands: Vec<(f64, usize, Transform)> = Vec::new();
     for k in 0..=span / 4 {
         for size in [base + 4 * k, base.wrapping_sub(4 * k)] {
-            if !(21..=177).contains(&size) || (k == 0 && size != base && cands.is_empty()) {
-                continue;
-            }
-            if cands.iter().any(|c| c.1 == size) {
+            if !(21..=177).contains(&size) || cands.iter().any(|c| c.1 == size) {
                 continue;
             }
             let s = size as f64;
-            let a = affine(s);
-            let mut best = timing_error(bits, &a, size).map(|e| (e, a, false));
+            let mut models = vec![affine(s)];
+            let mut pv = pairs(s);
+            if let Some(h) = fit_homography(&pv, s, ptl, scale) {
+                models.push(h);
+            }
             if size > 21 {
                 // Bottom-right alignment pattern centre: 3 modules in from the corner.
-                if let Some(est) = a.map(s - 6.5, s - 6.5)
+                let guess = models.last().and_then(|m| m.map(s - 6.5, s - 6.5));
+                if let Some(est) = guess
                     && let Some(al) = find_alignment(bits, est, ms, ms * 5.0)
                 {
-                    let from = [
-                        (3.5, 3.5),
-                        (s - 3.5, 3.5),
-                        (s - 6.5, s - 6.5),
-                        (3.5, s - 3.5),
-                    ];
-                    let p = Transform::quad_to_quad(from, [ptl, ptr, al, pbl]);
-                    if let Some(e) = timing_error(bits, &p, size)
-                        && best.is_none_or(|b| e <= b.0)
-                    {
-                        best = Some((e, p, true));
+                    pv.push(((s - 6.5, s - 6.5), al));
+                    if let Some(h) = fit_homography(&pv, s, ptl, scale) {
+                        models.push(h);
                     }
                 }
             }
-            if let Some((e, t, aligned)) = best
-                && e <= MAX_TIMING_ERROR
-            {
-                cands.push((e, size, t, aligned));
+            for m in models {
+                if let Some(e) = timing_error(bits, &m, size)
+                    && e <= MAX_TIMING_ERROR
+                {
+                    cands.push((e, size, m));
+                }
             }
         }
     }
     cands.sort_by(|a, b| a.0.total_cmp(&b.0));
-    for &(_, size, t, aligned) in cands.iter().take(3) {
+    for &(_, size, t) in cands.iter().take(4) {
         let s = size as f64;
-        let tries = if aligned { vec![t, affine(s)] } else { vec![t] };
-        for t in tries {
-            let Some(grid) = sample(bits, &t, size) else {
-                continue;
+        let Some(grid) = sample(bits, &t, size) else {
+            continue;
+        };
+        let mut bytes = Vec::new();
+        if rqrr::Grid::new(grid).decode_to(&mut bytes).is_ok() {
+            let corner = |x: f64, y: f64| {
+                t.map(x, y)
+                    .map_or((f32::NAN, f32::NAN), |(a, b)| (a as f32, b as f32))
             };
-            let mut bytes = Vec::new();
-            if rqrr::Grid::new(grid).decode_to(&mut bytes).is_ok() {
-                let corner = |x: f64, y: f64| {
-                    t.map(x, y)
-                        .map_or((f32::NAN, f32::NAN), |(a, b)| (a as f32, b as f32))
-                };
-                let corners = [
-                    corner(0.0, 0.0),
-                    corner(s, 0.0),
-                    corner(s, s),
-                    corner(0.0, s),
-                ];
-                return Some(Read { bytes, corners });
-            }
+            let corners = [
+                corner(0.0, 0.0),
+                corner(s, 0.0),
+                corner(s, s),
+                corner(0.0, s),
+            ];
+            return Some(Read { bytes, corners });
         }
     }
     None
@@ -663,6 +746,34 @@ mod tests {
             assert!(
                 (x - e.0).abs() < 1e-6 && (y - e.1).abs() < 1e-6,
                 "{f:?} → {x},{y}"
+            );
+        }
+    }
+
+    #[test]
+    fn homography_from_two_lines_recovers_the_far_corner() {
+        // A strongly foreshortened 41-module code: the far corner is only implied by the
+        // perspective along the top and left lines, which the fit must recover.
+        let size = 41.0;
+        let truth = Transform::quad_to_quad(
+            [(0.0, 0.0), (size, 0.0), (size, size), (0.0, size)],
+            [(100.0, 100.0), (420.0, 60.0), (380.0, 300.0), (130.0, 400.0)],
+        );
+        let mut pairs = Vec::new();
+        for u in [0.0, 3.5, 7.0, size - 7.0, size - 3.5, size] {
+            for m in [(u, 3.5), (3.5, u)] {
+                let p = truth.map(m.0, m.1).unwrap_or((f64::NAN, f64::NAN));
+                pairs.push((m, p));
+            }
+        }
+        let fit = fit_homography(&pairs, size, (100.0, 100.0), 320.0);
+        let fit = fit.unwrap_or(Transform([0.0; 9]));
+        for m in [(size, size), (size - 6.5, size - 6.5), (20.0, 30.0)] {
+            let want = truth.map(m.0, m.1).unwrap_or((f64::NAN, f64::NAN));
+            let got = fit.map(m.0, m.1).unwrap_or((f64::NAN, f64::NAN));
+            assert!(
+                (want.0 - got.0).abs() < 1e-3 && (want.1 - got.1).abs() < 1e-3,
+                "{m:?}: {got:?} != {want:?}"
             );
         }
     }
@@ -722,8 +833,8 @@ mod debug {
         println!("{} triples", triples.len());
         for &(i, j, k) in triples.iter().take(10) {
             let (a, b, c) = (centres[i], centres[j], centres[k]);
-            let msx = module_between(&bits, &a, &b);
-            let msy = module_between(&bits, &a, &c);
+            let msx = measure_line(&bits, &a, &b).map(|l| l.ms);
+            let msy = measure_line(&bits, &a, &c).map(|l| l.ms);
             if let (Some(mx), Some(my)) = (msx, msy) {
                 let p = |c: &Centre| (f64::from(c.x), f64::from(c.y));
                 let (ptl, ptr, pbl) = (p(&a), p(&b), p(&c));
