@@ -1,6 +1,7 @@
-//! Text decoding of a QR payload by character set. rqrr returns the corrected payload bytes (Kanji
-//! mode already as Shift_JIS bytes) but drops ECI designators, so the charset is inferred: UTF-8 if
-//! valid, else Shift_JIS if it decodes without errors, else ISO-8859-1 (the QR default).
+//! Text decoding of a QR payload by character set. Codes read by our own payload decoder carry
+//! their ECI designators and Hanzi segments (see `payload.rs`); without a designator (and for codes
+//! read by rqrr's decoder, which drops them) the charset is inferred: UTF-8 if valid, else
+//! Shift_JIS if it decodes without errors, else ISO-8859-1 (the QR default).
 
 /// The character set a payload's text was decoded with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -12,6 +13,13 @@ pub enum Charset {
     ShiftJis,
     /// ISO-8859-1, the QR default when nothing else fits.
     Latin1,
+    /// GB2312/GBK/GB18030 (Hanzi mode, or ECI 29).
+    Gbk,
+    /// Another character set declared by an ECI designator (e.g. 22 = windows-1251).
+    Eci {
+        /// The ECI designator value.
+        designator: u32,
+    },
 }
 
 /// Decodes payload bytes to text with the UTF-8 → Shift_JIS → Latin-1 heuristic.

@@ -8,6 +8,7 @@
 //! what this one misses.
 
 use super::hybrid::Bits;
+use super::payload::{Payload, decode_bitgrid};
 
 /// A finder-pattern centre found by the row scan.
 #[derive(Clone, Copy, Debug)]
@@ -23,7 +24,7 @@ pub(crate) struct Centre {
 /// A code read by the fast path: payload bytes after error correction, corners in frame pixels
 /// (top-left, top-right, bottom-right, bottom-left).
 pub(crate) struct Read {
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) payload: Payload,
     pub(crate) corners: [(f32, f32); 4],
 }
 
@@ -714,8 +715,7 @@ fn read_triple(bits: &Bits, tl: Centre, tr: Centre, bl: Centre) -> Option<Read> 
         let Some(grid) = sample(bits, &t, size) else {
             continue;
         };
-        let mut bytes = Vec::new();
-        if rqrr::Grid::new(grid).decode_to(&mut bytes).is_ok() {
+        if let Some(payload) = decode_bitgrid(&grid) {
             let corner = |x: f64, y: f64| {
                 t.map(x, y)
                     .map_or((f32::NAN, f32::NAN), |(a, b)| (a as f32, b as f32))
@@ -726,7 +726,7 @@ fn read_triple(bits: &Bits, tl: Centre, tr: Centre, bl: Centre) -> Option<Read> 
                 corner(s, s),
                 corner(0.0, s),
             ];
-            return Some(Read { bytes, corners });
+            return Some(Read { payload, corners });
         }
     }
     None
@@ -757,7 +757,12 @@ mod tests {
         let size = 41.0;
         let truth = Transform::quad_to_quad(
             [(0.0, 0.0), (size, 0.0), (size, size), (0.0, size)],
-            [(100.0, 100.0), (420.0, 60.0), (380.0, 300.0), (130.0, 400.0)],
+            [
+                (100.0, 100.0),
+                (420.0, 60.0),
+                (380.0, 300.0),
+                (130.0, 400.0),
+            ],
         );
         let mut pairs = Vec::new();
         for u in [0.0, 3.5, 7.0, size - 7.0, size - 3.5, size] {
@@ -866,8 +871,7 @@ mod debug {
                 b.y,
                 c.x,
                 c.y,
-                r.map(|r| String::from_utf8_lossy(&r.bytes).into_owned())
-                    .unwrap_or_default()
+                r.map(|r| r.payload.text).unwrap_or_default()
             );
         }
     }

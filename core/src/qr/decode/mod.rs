@@ -8,6 +8,7 @@ mod binarize;
 mod charset;
 mod finder;
 mod hybrid;
+mod payload;
 mod pyramid;
 #[cfg(test)]
 mod tests;
@@ -204,12 +205,12 @@ fn fast_pass(
     };
     let read_any = !pass.reads.is_empty();
     for read in pass.reads {
-        let (text, charset) = decode_text(&read.bytes);
+        let p = read.payload;
         found.add(DecodedCode {
-            text,
-            bytes: read.bytes,
+            text: p.text,
+            bytes: p.bytes,
+            charset: p.charset,
             corners: read.corners.map(|(x, y)| (x * scale, y * scale)),
-            charset,
         });
     }
     read_any && pass.unexplained == 0
@@ -299,7 +300,7 @@ fn search_level(level: &Gray, scale: f32, effort: Effort, found: &mut Found) -> 
 }
 
 /// Grids found, and the payload bytes and corners of those that decoded.
-type Reads = (usize, Vec<(Vec<u8>, [rqrr::Point; 4])>);
+type Reads = (usize, Vec<(payload::Payload, [rqrr::Point; 4])>);
 
 macro_rules! read_grids {
     ($prepared:expr) => {{
@@ -307,9 +308,8 @@ macro_rules! read_grids {
         let n = grids.len();
         let mut out = Vec::new();
         for grid in grids {
-            let mut bytes = Vec::new();
-            if grid.decode_to(&mut bytes).is_ok() {
-                out.push((bytes, grid.bounds));
+            if let Some(p) = payload::decode_bitgrid(&grid.grid) {
+                out.push((p, grid.bounds));
             }
         }
         (n, out)
@@ -342,15 +342,14 @@ where
         return attempt;
     };
     attempt.grids = grids;
-    for (bytes, bounds) in reads {
+    for (p, bounds) in reads {
         attempt.decoded += 1;
         let corners = bounds.map(|p| (p.x as f32 * scale, p.y as f32 * scale));
-        let (text, charset) = decode_text(&bytes);
         found.add(DecodedCode {
-            text,
-            bytes,
+            text: p.text,
+            bytes: p.bytes,
             corners,
-            charset,
+            charset: p.charset,
         });
     }
     attempt
