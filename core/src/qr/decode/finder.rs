@@ -278,7 +278,7 @@ fn group(c: &[Centre]) -> Vec<(usize, usize, usize)> {
                     continue;
                 }
                 let cos = (l1 * l1 + l2 * l2 - hyp * hyp) / (2.0 * l1 * l2);
-                if cos.abs() > 0.55 {
+                if cos.abs() > 0.7 {
                     continue;
                 }
                 let score = cos.abs() + (long / short - 1.0) + (msmax / msmin - 1.0) * 0.5;
