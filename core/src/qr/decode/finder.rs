@@ -437,7 +437,7 @@ fn solve8(mut a: [[f64; 8]; 8], mut b: [f64; 8]) -> Option<[f64; 8]> {
 
 /// Projective map between two quadrilaterals (zxing's `PerspectiveTransform`).
 #[derive(Clone, Copy)]
-struct Transform([f64; 9]);
+pub(super) struct Transform([f64; 9]);
 
 impl Transform {
     fn square_to_quad(q: [Pt; 4]) -> Self {
@@ -492,11 +492,11 @@ impl Transform {
         Transform(r)
     }
 
-    fn quad_to_quad(from: [Pt; 4], to: [Pt; 4]) -> Self {
+    pub(super) fn quad_to_quad(from: [Pt; 4], to: [Pt; 4]) -> Self {
         Self::square_to_quad(to).after(&Self::square_to_quad(from).adjugate())
     }
 
-    fn map(&self, x: f64, y: f64) -> Option<Pt> {
+    pub(super) fn map(&self, x: f64, y: f64) -> Option<Pt> {
         let m = &self.0;
         let w = m[6] * x + m[7] * y + m[8];
         if w.abs() < 1e-12 {
