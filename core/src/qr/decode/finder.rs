@@ -541,6 +541,88 @@ fn sample(bits: &Bits, t: &Transform, size: usize) -> Option<Sampled> {
     Some(Sampled { size, cells })
 }
 
+/// Grey level at each module centre (mean of the 2×2 pixels around it), for re-thresholding a grid
+/// that did not decode from the block binarisation.
+fn sample_grey(bits: &Bits, t: &Transform, size: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(size * size);
+    for row in 0..size {
+        for col in 0..size {
+            let (x, y) = t.map(col as f64 + 0.5, row as f64 + 0.5)?;
+            if !x.is_finite() || !y.is_finite() {
+                return None;
+            }
+            let xi = ((x - 0.5).floor() as i64).clamp(0, bits.w as i64 - 2) as usize;
+            let yi = ((y - 0.5).floor() as i64).clamp(0, bits.h as i64 - 2) as usize;
+            let sum = u32::from(bits.grey(xi, yi))
+                + u32::from(bits.grey(xi + 1, yi))
+                + u32::from(bits.grey(xi, yi + 1))
+                + u32::from(bits.grey(xi + 1, yi + 1));
+            out.push((sum / 4) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Module grids from sampled grey levels: each module against the mean of the 7×7 modules around
+/// it (uneven light: shadows, glare), then one global Otsu threshold (blur, low contrast).
+fn regrid(grey: &[u8], size: usize) -> [Sampled; 2] {
+    let mut local = Vec::with_capacity(size * size);
+    for r in 0..size {
+        let (r0, r1) = (r.saturating_sub(3), (r + 4).min(size));
+        for c in 0..size {
+            let (c0, c1) = (c.saturating_sub(3), (c + 4).min(size));
+            let mut sum = 0u32;
+            for rr in r0..r1 {
+                sum += grey[rr * size + c0..rr * size + c1]
+                    .iter()
+                    .map(|&v| u32::from(v))
+                    .sum::<u32>();
+            }
+            let mean = sum / ((r1 - r0) * (c1 - c0)) as u32;
+            local.push(u32::from(grey[r * size + c]) < mean);
+        }
+    }
+    let otsu = otsu(grey);
+    let global = grey.iter().map(|&v| v <= otsu).collect();
+    [
+        Sampled { size, cells: local },
+        Sampled {
+            size,
+            cells: global,
+        },
+    ]
+}
+
+/// Otsu's threshold of a set of grey levels.
+fn otsu(v: &[u8]) -> u8 {
+    let mut hist = [0u32; 256];
+    for &p in v {
+        hist[usize::from(p)] += 1;
+    }
+    let total = v.len() as f64;
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * f64::from(c))
+        .sum();
+    let (mut w0, mut sum0, mut best, mut best_t) = (0.0, 0.0, -1.0, 127u8);
+    for (t, &c) in hist.iter().enumerate() {
+        w0 += f64::from(c);
+        sum0 += t as f64 * f64::from(c);
+        let w1 = total - w0;
+        if w0 == 0.0 || w1 == 0.0 {
+            continue;
+        }
+        let (m0, m1) = (sum0 / w0, (sum_all - sum0) / w1);
+        let between = w0 * w1 * (m0 - m1).powi(2);
+        if between > best {
+            best = between;
+            best_t = t as u8;
+        }
+    }
+    best_t
+}
+
 /// Centre of the alignment pattern nearest `est` within `radius` pixels: a dark module in a light
 /// ring, checked along the row and the column.
 fn find_alignment(bits: &Bits, est: Pt, ms: f64, radius: f64) -> Option<Pt> {
@@ -710,12 +792,21 @@ fn read_triple(bits: &Bits, tl: Centre, tr: Centre, bl: Centre) -> Option<Read> 
         }
     }
     cands.sort_by(|a, b| a.0.total_cmp(&b.0));
-    for &(_, size, t) in cands.iter().take(4) {
+    for (idx, &(_, size, t)) in cands.iter().take(4).enumerate() {
         let s = size as f64;
         let Some(grid) = sample(bits, &t, size) else {
             continue;
         };
-        if let Some(payload) = decode_bitgrid(&grid) {
+        // The block binarisation first; then, for the best-fitting size only, the grid
+        // re-thresholded from its grey levels.
+        let mut payload = decode_bitgrid(&grid);
+        if payload.is_none()
+            && idx == 0
+            && let Some(grey) = sample_grey(bits, &t, size)
+        {
+            payload = regrid(&grey, size).iter().find_map(|g| decode_bitgrid(g));
+        }
+        if let Some(payload) = payload {
             let corner = |x: f64, y: f64| {
                 t.map(x, y)
                     .map_or((f32::NAN, f32::NAN), |(a, b)| (a as f32, b as f32))
@@ -789,6 +880,36 @@ mod tests {
         assert!(finder_ratio(&[5, 3, 13, 4, 4], 0.5));
         assert!(!finder_ratio(&[4, 4, 4, 4, 4], 0.5));
         assert!(!finder_ratio(&[1, 1, 3, 1, 0], 0.5));
+    }
+
+    #[test]
+    fn regrid_reads_module_greys_under_a_shadow_and_at_low_contrast() {
+        let code = qrcode::QrCode::new(b"regrid under a shadow").unwrap_or_else(|e| panic!("{e}"));
+        let n = code.width();
+        let colors = code.to_colors();
+        // Dark 40, light 110, plus a left-to-right ramp of 0..=140: dark modules on the right are
+        // lighter than light ones on the left, so no single threshold separates them.
+        let grey: Vec<u8> = (0..n * n)
+            .map(|i| {
+                let base = if colors[i] == qrcode::Color::Dark {
+                    40
+                } else {
+                    110
+                };
+                (base + (i % n) * 140 / (n - 1)) as u8
+            })
+            .collect();
+        let [local, _] = regrid(&grey, n);
+        let p = decode_bitgrid(&local).map(|p| p.text);
+        assert_eq!(p.as_deref(), Some("regrid under a shadow"));
+        // Low contrast and no ramp: Otsu's global threshold reads it.
+        let flat: Vec<u8> = colors
+            .iter()
+            .map(|c| if *c == qrcode::Color::Dark { 120 } else { 136 })
+            .collect();
+        let [_, global] = regrid(&flat, n);
+        let p = decode_bitgrid(&global).map(|p| p.text);
+        assert_eq!(p.as_deref(), Some("regrid under a shadow"));
     }
 
     #[test]

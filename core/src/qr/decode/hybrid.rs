@@ -36,6 +36,14 @@ impl Bits<'_> {
         Some((self.luma[y * self.stride + x] <= t) != self.inverted)
     }
 
+    /// Grey level at integer coordinates in the frame, darkness-up when inverted (so a dark module
+    /// is always low).
+    #[inline]
+    pub(crate) fn grey(&self, x: usize, y: usize) -> u8 {
+        let p = self.luma[y * self.stride + x];
+        if self.inverted { 255 - p } else { p }
+    }
+
     /// Swaps dark and light, for light codes on a dark ground.
     pub(crate) fn invert(&mut self) {
         self.inverted = !self.inverted;

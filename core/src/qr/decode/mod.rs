@@ -171,6 +171,17 @@ pub fn decode_frame_fast_path(
     Ok(found.codes)
 }
 
+/// Decodes one module grid (`size`×`size`, row-major, true = dark) with the payload decoder:
+/// payload bytes, text and charset. For the fuzz target; frames go through [`decode_frame`].
+#[doc(hidden)]
+pub fn decode_module_grid(size: usize, dark: &[bool]) -> Option<(Vec<u8>, String, Charset)> {
+    if dark.len() < size.checked_mul(size)? {
+        return None;
+    }
+    let p = payload::decode_grid(size, &|r, c| dark[r * size + c])?;
+    Some((p.bytes, p.text, p.charset))
+}
+
 /// Runs the fast path; true when it explains the whole frame.
 /// Panics caught in the fast path since start (a bug if ever non-zero).
 pub(crate) static FAST_PATH_PANICS: std::sync::atomic::AtomicUsize =
