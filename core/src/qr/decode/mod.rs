@@ -1,8 +1,13 @@
-//! Camera-frame QR decoding: every code in a luma plane, built on rqrr with what it lacks —
-//! contrast normalisation, adaptive binarisation, a scale pyramid, retries with other thresholds
-//! when a grid is found but does not decode, dedupe across attempts, corners in frame pixels, and
-//! text decoding by character set. rqrr panics on some real images, so every call into it is
-//! guarded: a panic counts as "nothing decoded by this attempt" and a frame never panics.
+//! Camera-frame QR decoding: every code in a luma plane.
+//!
+//! A fast path first (`hybrid` block thresholds, `finder` zxing-style finder scan with perspective
+//! fitted from the finder lines and the alignment pattern, `payload` decoding with ECI and Hanzi),
+//! then, only when the fast path reads nothing or leaves a confirmed finder pattern unexplained,
+//! rqrr's own detector over a scale pyramid with contrast normalisation and local-mean
+//! binarisations, retried with other thresholds when a grid is found but does not decode. Codes are
+//! deduplicated across attempts, corners are in frame pixels, and text is decoded by character set.
+//! rqrr panics on some real images, so every call into it is guarded: a panic counts as "nothing
+//! decoded by this attempt" and a frame never panics. See docs/ARCHITECTURE.md.
 
 mod binarize;
 mod charset;
