@@ -8,7 +8,7 @@
 //! what this one misses.
 
 use super::hybrid::Bits;
-use super::payload::{Payload, decode_bitgrid};
+use super::payload::{Payload, decode_grid};
 
 /// A finder-pattern centre found by the row scan.
 #[derive(Clone, Copy, Debug)]
@@ -515,13 +515,10 @@ struct Sampled {
     cells: Vec<bool>,
 }
 
-impl rqrr::BitGrid for Sampled {
-    fn size(&self) -> usize {
-        self.size
-    }
-    fn bit(&self, y: usize, x: usize) -> bool {
-        self.cells[y * self.size + x]
-    }
+/// Our payload decoder only: rqrr's would add nothing here but cost (its Reed-Solomon syndromes
+/// take about a millisecond on a large grid, paid on every wrong size tried).
+fn decode_sampled(g: &Sampled) -> Option<Payload> {
+    decode_grid(g.size, &|r, c| g.cells[r * g.size + c])
 }
 
 fn sample(bits: &Bits, t: &Transform, size: usize) -> Option<Sampled> {
@@ -566,18 +563,22 @@ fn sample_grey(bits: &Bits, t: &Transform, size: usize) -> Option<Vec<u8>> {
 /// Module grids from sampled grey levels: each module against the mean of the 7×7 modules around
 /// it (uneven light: shadows, glare), then one global Otsu threshold (blur, low contrast).
 fn regrid(grey: &[u8], size: usize) -> [Sampled; 2] {
+    // Summed-area table of the module greys, one zero row and column in front.
+    let n = size + 1;
+    let mut sat = vec![0u32; n * n];
+    for r in 0..size {
+        let mut row = 0u32;
+        for c in 0..size {
+            row += u32::from(grey[r * size + c]);
+            sat[(r + 1) * n + c + 1] = sat[r * n + c + 1] + row;
+        }
+    }
     let mut local = Vec::with_capacity(size * size);
     for r in 0..size {
         let (r0, r1) = (r.saturating_sub(3), (r + 4).min(size));
         for c in 0..size {
             let (c0, c1) = (c.saturating_sub(3), (c + 4).min(size));
-            let mut sum = 0u32;
-            for rr in r0..r1 {
-                sum += grey[rr * size + c0..rr * size + c1]
-                    .iter()
-                    .map(|&v| u32::from(v))
-                    .sum::<u32>();
-            }
+            let sum = sat[r1 * n + c1] + sat[r0 * n + c0] - sat[r0 * n + c1] - sat[r1 * n + c0];
             let mean = sum / ((r1 - r0) * (c1 - c0)) as u32;
             local.push(u32::from(grey[r * size + c]) < mean);
         }
@@ -698,6 +699,10 @@ fn vertical_alignment(bits: &Bits, x: i32, y: i32, ms: f64) -> Option<f64> {
     Some(f64::from(y - up) + dark / 2.0)
 }
 
+/// Largest timing-pattern error for a grid that failed to decode to be re-thresholded from its
+/// grey levels: the geometry must already be right, or the retry is wasted time.
+const REGRID_TIMING_ERROR: f64 = 0.25;
+
 /// Largest share of wrong timing-pattern modules for a size to be tried.
 const MAX_TIMING_ERROR: f64 = 0.5;
 
@@ -792,19 +797,20 @@ fn read_triple(bits: &Bits, tl: Centre, tr: Centre, bl: Centre) -> Option<Read> 
         }
     }
     cands.sort_by(|a, b| a.0.total_cmp(&b.0));
-    for (idx, &(_, size, t)) in cands.iter().take(4).enumerate() {
+    for (idx, &(err, size, t)) in cands.iter().take(4).enumerate() {
         let s = size as f64;
         let Some(grid) = sample(bits, &t, size) else {
             continue;
         };
         // The block binarisation first; then, for the best-fitting size only, the grid
         // re-thresholded from its grey levels.
-        let mut payload = decode_bitgrid(&grid);
+        let mut payload = decode_sampled(&grid);
         if payload.is_none()
             && idx == 0
+            && err <= REGRID_TIMING_ERROR
             && let Some(grey) = sample_grey(bits, &t, size)
         {
-            payload = regrid(&grey, size).iter().find_map(|g| decode_bitgrid(g));
+            payload = regrid(&grey, size).iter().find_map(decode_sampled);
         }
         if let Some(payload) = payload {
             let corner = |x: f64, y: f64| {
@@ -900,7 +906,7 @@ mod tests {
             })
             .collect();
         let [local, _] = regrid(&grey, n);
-        let p = decode_bitgrid(&local).map(|p| p.text);
+        let p = decode_sampled(&local).map(|p| p.text);
         assert_eq!(p.as_deref(), Some("regrid under a shadow"));
         // Low contrast and no ramp: Otsu's global threshold reads it.
         let flat: Vec<u8> = colors
@@ -908,7 +914,7 @@ mod tests {
             .map(|c| if *c == qrcode::Color::Dark { 120 } else { 136 })
             .collect();
         let [_, global] = regrid(&flat, n);
-        let p = decode_bitgrid(&global).map(|p| p.text);
+        let p = decode_sampled(&global).map(|p| p.text);
         assert_eq!(p.as_deref(), Some("regrid under a shadow"));
     }
 
