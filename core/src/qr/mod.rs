@@ -12,7 +12,10 @@ pub mod signing;
 pub mod sticker;
 
 pub use account_code::{AccountCode, hash_secret, secret_hashes_match};
-pub use decode::{Charset, DecodedCode, decode_frame, decode_frame_fast_path, decode_module_grid};
+pub use decode::{
+    Charset, DecodedCode, decode_frame, decode_frame_fast_path, decode_module_grid,
+    fast_path_panics,
+};
 pub use error::{AccountCodeError, DecodeError, SigningError, StickerError};
 pub use signing::{KeyId, TokenSigner, TrustList};
 pub use sticker::{

@@ -316,5 +316,12 @@ fn main() -> anyhow::Result<()> {
             median(&mut times)
         );
     }
+    if args.decoder.starts_with("connect") {
+        let n = connect_core::qr::fast_path_panics();
+        eprintln!("fast-path panics (caught, then the rqrr path): {n}");
+        if n > 0 {
+            bail!("the fast path panicked {n} times: a bug to fix");
+        }
+    }
     Ok(())
 }

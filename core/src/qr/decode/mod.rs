@@ -192,6 +192,13 @@ pub fn decode_module_grid(size: usize, dark: &[bool]) -> Option<(Vec<u8>, String
 pub(crate) static FAST_PATH_PANICS: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);
 
+/// Panics caught in the fast path since the process started (for the benchmark, which reports
+/// them; a bug if ever non-zero).
+#[doc(hidden)]
+pub fn fast_path_panics() -> usize {
+    FAST_PATH_PANICS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// `scale` maps the plane's pixels to frame pixels (the plane may be a rescaled copy).
 fn fast_pass(
     luma: &[u8],
