@@ -927,6 +927,8 @@ mod tests {
 }
 
 #[cfg(test)]
+/// Diagnostics for one photo: the finder centres found, the triples tried and what each read.
+/// `QR_DEBUG_INVERT=1` scans light-on-dark; `QR_DEBUG_DUMP=out.png` writes the binarisation.
 mod debug {
     #![allow(clippy::unwrap_used)]
     use super::*;
@@ -967,28 +969,6 @@ mod debug {
             let (a, b, c) = (centres[i], centres[j], centres[k]);
             let msx = measure_line(&bits, &a, &b).map(|l| l.ms);
             let msy = measure_line(&bits, &a, &c).map(|l| l.ms);
-            if let (Some(mx), Some(my)) = (msx, msy) {
-                let p = |c: &Centre| (f64::from(c.x), f64::from(c.y));
-                let (ptl, ptr, pbl) = (p(&a), p(&b), p(&c));
-                let br = (ptr.0 - ptl.0 + pbl.0, ptr.1 - ptl.1 + pbl.1);
-                let dd = |u: Pt, v: Pt| ((u.0 - v.0).powi(2) + (u.1 - v.1).powi(2)).sqrt();
-                let est = (dd(ptl, ptr) / mx + dd(ptl, pbl) / my) / 2.0 + 7.0;
-                for size in (21..=177).step_by(4) {
-                    let s = size as f64;
-                    let from = [
-                        (3.5, 3.5),
-                        (s - 3.5, 3.5),
-                        (s - 3.5, s - 3.5),
-                        (3.5, s - 3.5),
-                    ];
-                    let t = Transform::quad_to_quad(from, [ptl, ptr, br, pbl]);
-                    let e = timing_error(&bits, &t, size);
-                    if (size as f64 - est).abs() < 16.0 {
-                        print!("{size}:{:.2} ", e.unwrap_or(9.0));
-                    }
-                }
-                println!("est {est:.1}");
-            }
             let r = read_triple(&bits, a, b, c);
             println!(
                 "tl {:.0},{:.0} tr {:.0},{:.0} bl {:.0},{:.0} msx {msx:?} msy {msy:?} read {}",
