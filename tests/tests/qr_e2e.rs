@@ -242,6 +242,20 @@ async fn a_pdf_sheet_is_valid_its_addresses_extract_and_its_codes_verify() {
     assert!(said.contains("7 stickers on 2 page(s)"), "{said}");
     let pdf = std::fs::read(&out).unwrap();
     assert!(pdf.starts_with(b"%PDF-1.7"));
+    // The font is embedded as a tagged subset (6 capitals, '+'), which keeps the sheet small:
+    // DejaVu Sans whole made it about 0.35 MB.
+    let raw = String::from_utf8_lossy(&pdf);
+    let base = raw
+        .split("/BaseFont /")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap();
+    let (tag, _) = base.split_once('+').expect("a subset tag");
+    assert!(
+        tag.len() == 6 && tag.bytes().all(|b| b.is_ascii_uppercase()),
+        "{base}"
+    );
+    assert!(pdf.len() < 120_000, "the sheet is {} bytes", pdf.len());
 
     // Every cross-reference entry points at its object's header.
     let text = String::from_utf8_lossy(&pdf);
@@ -309,6 +323,12 @@ async fn a_pdf_sheet_is_valid_its_addresses_extract_and_its_codes_verify() {
         .output()
         .unwrap();
     assert!(render.status.success());
+    // Poppler complains on stderr about a font it cannot use (e.g. a broken subset).
+    assert!(
+        render.stderr.is_empty(),
+        "pdftoppm: {}",
+        String::from_utf8_lossy(&render.stderr)
+    );
     let mut seen = BTreeSet::new();
     for page in ["page-1.png", "page-2.png"] {
         let img = image::open(dir.path().join(page)).unwrap().to_luma8();

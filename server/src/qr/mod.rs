@@ -18,6 +18,7 @@ pub mod page;
 pub mod pdf;
 pub mod render;
 pub mod sheet;
+pub mod subset;
 
 use axum::{
     Router,

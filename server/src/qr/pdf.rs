@@ -6,8 +6,9 @@
 //!
 //! Why a TrueType font: the 14 base fonts (Helvetica…) only cover WinAnsi, and addresses are
 //! Cyrillic. The font is read from a file (default DejaVu Sans from Debian's `fonts-dejavu-core`,
-//! `--font` to choose another) and embedded whole; subsetting would shrink the file but is not
-//! needed for a sheet printed a few times a year.
+//! `--font` to choose another) and embedded as a subset: only the outlines of the glyphs the sheet
+//! uses (`subset.rs`; glyph ids unchanged), under a tagged name (`ABCDEF+DejaVuSans`) as PDF
+//! requires for subsets. A font the subsetter does not understand is embedded whole.
 
 use std::{collections::BTreeMap, io::Write as _, path::Path};
 
@@ -249,7 +250,23 @@ pub fn write_pdf(pages: &[Vec<Item>], font: &Font) -> Result<Vec<u8>, PdfError> 
             pages.len()
         ),
     );
-    let name = &font.name;
+    // Subset: outlines of the used glyphs only, named with a tag derived from the glyph set.
+    let (font_file, name) = match super::subset::keep_glyphs(&font.data, used.keys().copied()) {
+        Some(sub) => {
+            let mut h: u32 = 0x811c_9dc5;
+            for gid in used.keys() {
+                for b in gid.to_be_bytes() {
+                    h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+                }
+            }
+            let tag: String = (0..6)
+                .map(|i| char::from(b'A' + ((h >> (i * 5)) % 26) as u8))
+                .collect();
+            (sub, format!("{tag}+{}", font.name))
+        }
+        None => (font.data.clone(), font.name.clone()),
+    };
+    let name = &name;
     w.object(
         3,
         &format!(
@@ -288,8 +305,8 @@ pub fn write_pdf(pages: &[Vec<Item>], font: &Font) -> Result<Vec<u8>, PdfError> 
     w.stream(6, "", &deflate(to_unicode(&used).as_bytes())?);
     w.stream(
         7,
-        &format!("/Length1 {}", font.data.len()),
-        &deflate(&font.data)?,
+        &format!("/Length1 {}", font_file.len()),
+        &deflate(&font_file)?,
     );
     w.object(
         8,
@@ -350,4 +367,39 @@ fn to_unicode(used: &BTreeMap<u16, (char, f64)>) -> String {
     }
     s.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::super::sheet::{SheetInput, Sticker, layout};
+
+    #[test]
+    fn a_two_page_sheet_embeds_a_small_tagged_font_subset() {
+        let Ok(font) = super::Font::load(std::path::Path::new(super::DEFAULT_FONT)) else {
+            println!(
+                "SKIP: {} not installed (fonts-dejavu-core)",
+                super::DEFAULT_FONT
+            );
+            return;
+        };
+        let input = SheetInput {
+            company_name: "ООО «УК Северная»".into(),
+            stickers: (0..7)
+                .map(|i| Sticker {
+                    url: format!("https://connect.example/p/token{i}"),
+                    address: format!("Вологда, ул. Йошкар-Олинская, д. {i}, корп. 2"),
+                })
+                .collect(),
+        };
+        let pages = layout(&input, &font).unwrap();
+        let pdf = super::write_pdf(&pages, &font).unwrap();
+        // 2026-11-24: 31 KB; the whole DejaVu Sans made it about 350 KB.
+        assert!(pdf.len() < 60_000, "{} bytes", pdf.len());
+        let raw = String::from_utf8_lossy(&pdf);
+        assert!(
+            raw.contains("+DejaVuSans /Encoding /Identity-H"),
+            "no subset tag"
+        );
+    }
 }
