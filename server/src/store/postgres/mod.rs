@@ -187,13 +187,13 @@ impl PgStore {
     }
 }
 
+const GRANTS_SQL: &str = "SELECT role, scope FROM user_roles WHERE user_id = $1 ORDER BY role, scope";
+
 async fn grants_of(c: &impl GenericClient, user: UserId) -> Result<Vec<Grant>, StoreError> {
-    let rows = c
-        .query(
-            "SELECT role, scope FROM user_roles WHERE user_id = $1 ORDER BY role, scope",
-            &[&user.0],
-        )
-        .await?;
+    grants_from(&c.query(GRANTS_SQL, &[&user.0]).await?)
+}
+
+fn grants_from(rows: &[Row]) -> Result<Vec<Grant>, StoreError> {
     let mut grants = rows
         .iter()
         .map(|r| {
@@ -431,13 +431,16 @@ impl AuthStore for PgStore {
         now_ms: i64,
         new_expires_ms: i64,
     ) -> Result<Option<SessionRecord>, StoreError> {
+        // Every authenticated request comes through here: its statements are prepared once per
+        // pooled connection (parsing and planning them per request cost PostgreSQL more CPU than
+        // the readings themselves at the end-of-month peak).
         let c = self.client().await?;
-        let row = c
-            .query_opt(
+        let session = c
+            .prepare_cached(
                 "SELECT user_id, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-                &[&token_hash, &ts(now_ms)],
             )
             .await?;
+        let row = c.query_opt(&session, &[&token_hash, &ts(now_ms)]).await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -451,9 +454,10 @@ impl AuthStore for PgStore {
             .await?;
             expires_ms = new_expires_ms;
         }
+        let grants = c.prepare_cached(GRANTS_SQL).await?;
         Ok(Some(SessionRecord {
             user_id,
-            grants: grants_of(&**c, user_id).await?,
+            grants: grants_from(&c.query(&grants, &[&user_id.0]).await?)?,
             expires_ms,
         }))
     }
