@@ -187,7 +187,8 @@ impl PgStore {
     }
 }
 
-const GRANTS_SQL: &str = "SELECT role, scope FROM user_roles WHERE user_id = $1 ORDER BY role, scope";
+const GRANTS_SQL: &str =
+    "SELECT role, scope FROM user_roles WHERE user_id = $1 ORDER BY role, scope";
 
 async fn grants_of(c: &impl GenericClient, user: UserId) -> Result<Vec<Grant>, StoreError> {
     grants_from(&c.query(GRANTS_SQL, &[&user.0]).await?)
