@@ -187,7 +187,6 @@ pub fn decode_module_grid(size: usize, dark: &[bool]) -> Option<(Vec<u8>, String
     Some((p.bytes, p.text, p.charset))
 }
 
-/// Runs the fast path; true when it explains the whole frame.
 /// Panics caught in the fast path since start (a bug if ever non-zero).
 pub(crate) static FAST_PATH_PANICS: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);
@@ -199,7 +198,9 @@ pub fn fast_path_panics() -> usize {
     FAST_PATH_PANICS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// `scale` maps the plane's pixels to frame pixels (the plane may be a rescaled copy).
+/// Runs the fast path on one plane; true when it explains the whole frame (codes read and no
+/// confirmed finder pattern left over). `scale` maps the plane's pixels to frame pixels (the plane
+/// may be a rescaled copy).
 fn fast_pass(
     luma: &[u8],
     w: usize,
