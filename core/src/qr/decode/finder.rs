@@ -3,10 +3,12 @@
 //! horizontally and diagonally, confirmed hits are grouped into triples that form a plausible
 //! right-angled corner, the module size is measured along the lines between the patterns, the
 //! bottom-right alignment pattern is searched where the three corners predict it, and the grid is
-//! sampled through the perspective transform and handed to rqrr's decoder (format, Reed-Solomon,
-//! segments). rqrr's own detector (flood fill and an iterative grid fit) stays as the slow path for
-//! what this one misses.
+//! sampled through the perspective transform and handed to our payload decoder (`payload.rs`:
+//! format, Reed-Solomon, segments). rqrr's own detector (flood fill and an iterative grid fit) stays
+//! as the slow path for what this one misses.
 
+use super::Gray;
+use super::binarize::{Integral, local_mean_threshold};
 use super::hybrid::Bits;
 use super::payload::{Payload, decode_grid};
 
@@ -21,8 +23,8 @@ pub(crate) struct Centre {
     pub(crate) count: u32,
 }
 
-/// A code read by the fast path: payload bytes after error correction, corners in frame pixels
-/// (top-left, top-right, bottom-right, bottom-left).
+/// A code read by the fast path: the decoded payload, corners in frame pixels (top-left,
+/// top-right, bottom-right, bottom-left).
 pub(crate) struct Read {
     pub(crate) payload: Payload,
     pub(crate) corners: [(f32, f32); 4],
@@ -509,7 +511,7 @@ impl Transform {
     }
 }
 
-/// Module grid sampled from the frame, in the form rqrr's decoder reads.
+/// Module grid sampled from the frame (row-major, true = dark).
 struct Sampled {
     size: usize,
     cells: Vec<bool>,
@@ -538,9 +540,9 @@ fn sample(bits: &Bits, t: &Transform, size: usize) -> Option<Sampled> {
     Some(Sampled { size, cells })
 }
 
-/// Grey level at each module centre (mean of the 2×2 pixels around it), for re-thresholding a grid
-/// that did not decode from the block binarisation.
-fn sample_grey(bits: &Bits, t: &Transform, size: usize) -> Option<Vec<u8>> {
+/// Grey level at each module centre (mean of the 2×2 pixels around it), as a `size`×`size` image,
+/// for re-thresholding a grid that did not decode from the block binarisation.
+fn sample_grey(bits: &Bits, t: &Transform, size: usize) -> Option<Gray> {
     let mut out = Vec::with_capacity(size * size);
     for row in 0..size {
         for col in 0..size {
@@ -557,34 +559,20 @@ fn sample_grey(bits: &Bits, t: &Transform, size: usize) -> Option<Vec<u8>> {
             out.push((sum / 4) as u8);
         }
     }
-    Some(out)
+    Some(Gray {
+        w: size,
+        h: size,
+        px: out,
+    })
 }
 
 /// Module grids from sampled grey levels: each module against the mean of the 7×7 modules around
 /// it (uneven light: shadows, glare), then one global Otsu threshold (blur, low contrast).
-fn regrid(grey: &[u8], size: usize) -> [Sampled; 2] {
-    // Summed-area table of the module greys, one zero row and column in front.
-    let n = size + 1;
-    let mut sat = vec![0u32; n * n];
-    for r in 0..size {
-        let mut row = 0u32;
-        for c in 0..size {
-            row += u32::from(grey[r * size + c]);
-            sat[(r + 1) * n + c + 1] = sat[r * n + c + 1] + row;
-        }
-    }
-    let mut local = Vec::with_capacity(size * size);
-    for r in 0..size {
-        let (r0, r1) = (r.saturating_sub(3), (r + 4).min(size));
-        for c in 0..size {
-            let (c0, c1) = (c.saturating_sub(3), (c + 4).min(size));
-            let sum = sat[r1 * n + c1] + sat[r0 * n + c0] - sat[r0 * n + c1] - sat[r1 * n + c0];
-            let mean = sum / ((r1 - r0) * (c1 - c0)) as u32;
-            local.push(u32::from(grey[r * size + c]) < mean);
-        }
-    }
-    let otsu = otsu(grey);
-    let global = grey.iter().map(|&v| v <= otsu).collect();
+fn regrid(grey: &Gray) -> [Sampled; 2] {
+    let size = grey.w;
+    let local = local_mean_threshold(grey, &Integral::new(grey), 3, 0);
+    let otsu = otsu(&grey.px);
+    let global = grey.px.iter().map(|&v| v <= otsu).collect();
     [
         Sampled { size, cells: local },
         Sampled {
@@ -763,36 +751,34 @@ fn read_triple(bits: &Bits, tl: Centre, tr: Centre, bl: Centre) -> Option<Read> 
     // shows as a timing pattern full of errors, rejected before any grid is sampled. Perspective
     // is refined with the bottom-right alignment pattern where one is found.
     let span = if base >= 45 { 12 } else { 8 };
+    let sizes = std::iter::once(base)
+        .chain((1..=span / 4).flat_map(|k| [base + 4 * k, base.wrapping_sub(4 * k)]))
+        .filter(|s| (21..=177).contains(s));
     let mut cands: Vec<(f64, usize, Transform)> = Vec::new();
-    for k in 0..=span / 4 {
-        for size in [base + 4 * k, base.wrapping_sub(4 * k)] {
-            if !(21..=177).contains(&size) || cands.iter().any(|c| c.1 == size) {
-                continue;
-            }
-            let s = size as f64;
-            let mut models = vec![affine(s)];
-            let mut pv = pairs(s);
-            if let Some(h) = fit_homography(&pv, s, ptl, scale) {
-                models.push(h);
-            }
-            if size > 21 {
-                // Bottom-right alignment pattern centre: 3 modules in from the corner.
-                let guess = models.last().and_then(|m| m.map(s - 6.5, s - 6.5));
-                if let Some(est) = guess
-                    && let Some(al) = find_alignment(bits, est, ms, ms * 5.0)
-                {
-                    pv.push(((s - 6.5, s - 6.5), al));
-                    if let Some(h) = fit_homography(&pv, s, ptl, scale) {
-                        models.push(h);
-                    }
+    for size in sizes {
+        let s = size as f64;
+        let mut models = vec![affine(s)];
+        let mut pv = pairs(s);
+        if let Some(h) = fit_homography(&pv, s, ptl, scale) {
+            models.push(h);
+        }
+        if size > 21 {
+            // Bottom-right alignment pattern centre: 3 modules in from the corner.
+            let guess = models.last().and_then(|m| m.map(s - 6.5, s - 6.5));
+            if let Some(est) = guess
+                && let Some(al) = find_alignment(bits, est, ms, ms * 5.0)
+            {
+                pv.push(((s - 6.5, s - 6.5), al));
+                if let Some(h) = fit_homography(&pv, s, ptl, scale) {
+                    models.push(h);
                 }
             }
-            for m in models {
-                if let Some(e) = timing_error(bits, &m, size)
-                    && e <= MAX_TIMING_ERROR
-                {
-                    cands.push((e, size, m));
-                }
+        }
+        for m in models {
+            if let Some(e) = timing_error(bits, &m, size)
+                && e <= MAX_TIMING_ERROR
+            {
+                cands.push((e, size, m));
             }
         }
     }
@@ -810,7 +796,7 @@ fn read_triple(bits: &Bits, tl: Centre, tr: Centre, bl: Centre) -> Option<Read> 
             && err <= REGRID_TIMING_ERROR
             && let Some(grey) = sample_grey(bits, &t, size)
         {
-            payload = regrid(&grey, size).iter().find_map(decode_sampled);
+            payload = regrid(&grey).iter().find_map(decode_sampled);
         }
         if let Some(payload) = payload {
             let corner = |x: f64, y: f64| {
@@ -905,7 +891,11 @@ mod tests {
                 (base + (i % n) * 140 / (n - 1)) as u8
             })
             .collect();
-        let [local, _] = regrid(&grey, n);
+        let [local, _] = regrid(&Gray {
+            w: n,
+            h: n,
+            px: grey,
+        });
         let p = decode_sampled(&local).map(|p| p.text);
         assert_eq!(p.as_deref(), Some("regrid under a shadow"));
         // Low contrast and no ramp: Otsu's global threshold reads it.
@@ -913,7 +903,11 @@ mod tests {
             .iter()
             .map(|c| if *c == qrcode::Color::Dark { 120 } else { 136 })
             .collect();
-        let [_, global] = regrid(&flat, n);
+        let [_, global] = regrid(&Gray {
+            w: n,
+            h: n,
+            px: flat,
+        });
         let p = decode_sampled(&global).map(|p| p.text);
         assert_eq!(p.as_deref(), Some("regrid under a shadow"));
     }

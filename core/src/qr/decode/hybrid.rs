@@ -8,17 +8,15 @@
 const MIN_DYNAMIC_RANGE: u8 = 24;
 const BLOCK: usize = 8;
 
-/// A binarised frame, computed on demand: the luma plane and one threshold per 8×8 block, so no
-/// full-size bitmap is written; rows are read as run lengths through 64-pixel dark masks.
+/// A binarised frame, computed on demand: the luma plane and the threshold of each 8×8 block (laid
+/// out one byte per pixel column, per block row), so no full-size bitmap is written; rows are read
+/// as run lengths through 64-pixel dark masks.
 pub(crate) struct Bits<'a> {
     pub(crate) w: usize,
     pub(crate) h: usize,
     luma: &'a [u8],
     stride: usize,
-    /// Blocks per row.
-    bw: usize,
-    thr: Vec<u8>,
-    /// `thr` expanded to one byte per pixel column, per block row (so a row compares elementwise).
+    /// Threshold of the block holding (x, y) at `(y / 8) * w + x` (so a row compares elementwise).
     trow: Vec<u8>,
     /// Light codes on a dark ground: dark and light swapped.
     inverted: bool,
@@ -32,7 +30,7 @@ impl Bits<'_> {
             return None;
         }
         let (x, y) = (x as usize, y as usize);
-        let t = self.thr[(y / BLOCK) * self.bw + x / BLOCK];
+        let t = self.trow[(y / BLOCK) * self.w + x];
         Some((self.luma[y * self.stride + x] <= t) != self.inverted)
     }
 
@@ -106,7 +104,6 @@ impl Bits<'_> {
 pub(crate) fn binarize(luma: &[u8], w: usize, h: usize, stride: usize) -> Bits<'_> {
     let (bw, bh) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
     let mut level = vec![0u8; bw * bh];
-    let (mut sums, mut mins, mut maxs) = (vec![0u32; bw], vec![0u8; bw], vec![0u8; bw]);
     // Per pixel column over the block's 8 rows (elementwise, so it vectorises), then per block.
     let (mut cs, mut cmin, mut cmax) = (vec![0u16; w], vec![0u8; w], vec![0u8; w]);
     for by in 0..bh {
@@ -130,13 +127,10 @@ pub(crate) fn binarize(luma: &[u8], w: usize, h: usize, stride: usize) -> Bits<'
         for bx in 0..bw {
             // The last, partial block column is the 8 pixels ending at the right edge.
             let x0 = (bx * BLOCK).min(w - BLOCK);
-            sums[bx] = cs[x0..x0 + BLOCK].iter().map(|&v| u32::from(v)).sum();
-            mins[bx] = cmin[x0..x0 + BLOCK].iter().copied().min().unwrap_or(0);
-            maxs[bx] = cmax[x0..x0 + BLOCK].iter().copied().max().unwrap_or(0);
-        }
-        for bx in 0..bw {
-            let (min, max) = (mins[bx], maxs[bx]);
-            let mut avg = (sums[bx] >> 6) as u8;
+            let sum: u32 = cs[x0..x0 + BLOCK].iter().map(|&v| u32::from(v)).sum();
+            let min = cmin[x0..x0 + BLOCK].iter().copied().min().unwrap_or(0);
+            let max = cmax[x0..x0 + BLOCK].iter().copied().max().unwrap_or(0);
+            let mut avg = (sum >> 6) as u8;
             if max - min <= MIN_DYNAMIC_RANGE {
                 // Flat block: assume it is background (half its minimum), unless the blocks above
                 // and to the left say it sits inside something darker.
@@ -184,8 +178,6 @@ pub(crate) fn binarize(luma: &[u8], w: usize, h: usize, stride: usize) -> Bits<'
         h,
         luma,
         stride,
-        bw,
-        thr,
         trow,
         inverted: false,
     }

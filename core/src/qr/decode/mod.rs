@@ -18,6 +18,8 @@ mod pyramid;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 pub use charset::{Charset, decode_text};
@@ -101,12 +103,16 @@ pub fn decode_frame(
     let factor = long.div_ceil(SEARCH_LONG_SIDE).max(1);
     let mut found = Found::default();
 
+    // The frame without row padding, copied once, only if a rescaled pass needs it.
+    let full_copy = OnceCell::new();
     let full = || {
-        let mut px = Vec::with_capacity(w * h);
-        for y in 0..h {
-            px.extend_from_slice(&luma[y * stride..y * stride + w]);
-        }
-        Gray { w, h, px }
+        full_copy.get_or_init(|| {
+            let mut px = Vec::with_capacity(w * h);
+            for y in 0..h {
+                px.extend_from_slice(&luma[y * stride..y * stride + w]);
+            }
+            Gray { w, h, px }
+        })
     };
 
     // Fast path: block binarisation and a zxing-style finder scan at full resolution. When it
@@ -117,12 +123,12 @@ pub fn decode_frame(
     // Then once more at another scale: small frames upscaled (modules of 1–2 pixels), large
     // ones halved (blur and noise average out).
     if long <= 1024 {
-        let up = pyramid::upscale2(&full());
+        let up = pyramid::upscale2(full());
         if fast_pass(&up.px, up.w, up.h, up.w, 0.5, &mut found) {
             return Ok(found.codes);
         }
     } else if long >= 1600 {
-        let down = pyramid::downscale(&full(), 2);
+        let down = pyramid::downscale(full(), 2);
         if fast_pass(&down.px, down.w, down.h, down.w, 2.0, &mut found) {
             return Ok(found.codes);
         }
@@ -130,9 +136,9 @@ pub fn decode_frame(
 
     // Level 0: the frame downscaled so its long side is at most SEARCH_LONG_SIDE.
     let base = if factor > 1 {
-        pyramid::downscale(&full(), factor)
+        Cow::Owned(pyramid::downscale(full(), factor))
     } else {
-        full()
+        Cow::Borrowed(full())
     };
     let done = search_level(&base, factor as f32, Effort::Full, &mut found);
     if factor > 1 {
@@ -140,9 +146,9 @@ pub fn decode_frame(
         // some grid was left unread, else with rqrr's threshold only (codes beside the ones read).
         let f = factor / 2;
         let level = if f <= 1 {
-            full()
+            Cow::Borrowed(full())
         } else {
-            pyramid::downscale(&full(), f)
+            Cow::Owned(pyramid::downscale(full(), f))
         };
         let effort = if done { Effort::Grey } else { Effort::Full };
         search_level(&level, f.max(1) as f32, effort, &mut found);

@@ -556,10 +556,9 @@ fn parse_segments(data: &[u8], version: usize) -> Option<Payload> {
             }
             4 => {
                 let n = rd.take(count_bits(version, [8, 16, 16]))? as usize;
-                if rd.left() < n * 8 {
-                    return None;
-                }
-                let out: Vec<u8> = (0..n).map(|_| rd.take(8).unwrap_or(0) as u8).collect();
+                let out = (0..n)
+                    .map(|_| rd.take(8).map(|b| b as u8))
+                    .collect::<Option<Vec<u8>>>()?;
                 segs.push(Seg::Bytes(eci, out));
             }
             8 => {
