@@ -34,6 +34,7 @@ use connect_core::{
             CategoriesResponse, CommentRequest, EventAuthor, FileReportRequest,
             FiledReportResponse, MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_TEXT_CHARS, RatingRequest,
             ReopenRequest, ReportCategory, ReportView, ReportsResponse, StatusChangeRequest,
+            is_jpeg,
         },
     },
     auth::Role,
@@ -211,7 +212,7 @@ async fn file(
                 "photo {i} is larger than {MAX_PHOTO_BYTES} bytes"
             )));
         }
-        if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        if !is_jpeg(&bytes) {
             return Err(ApiError::InvalidInput(format!("photo {i} is not a JPEG")));
         }
         photos.push(bytes);

@@ -15,6 +15,12 @@ use crate::{
 pub const MAX_PHOTOS: usize = 5;
 /// Largest accepted photo (decoded JPEG bytes).
 pub const MAX_PHOTO_BYTES: usize = 400 * 1024;
+
+/// Whether bytes start like a JPEG (SOI marker and the next marker's 0xFF): the check the server
+/// applies to filed photos and the phone to photos it downloads.
+pub fn is_jpeg(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+}
 /// Longest accepted report text (characters).
 pub const MAX_TEXT_CHARS: usize = 4000;
 /// Longest accepted place in the building (characters).

@@ -368,7 +368,7 @@ impl Driver {
         };
         for (id, n) in missing {
             match self.transport.report_photo(token, id, n).await {
-                Ok(jpeg) if jpeg.starts_with(&[0xFF, 0xD8, 0xFF]) => {
+                Ok(jpeg) if crate::api::reports::is_jpeg(&jpeg) => {
                     if let Err(error) = self
                         .store
                         .write(|tx| store::reports::save_photo(tx, cipher, id, n, &jpeg))
